@@ -1,0 +1,142 @@
+// The document model of a policy: what `validate` produces from text and what
+// `compile`, `merge` and `serialize` consume. Plain data; no matching logic here.
+
+export interface SourceRef {
+  /** JSON Pointer of the rule in the document it came from. */
+  readonly pointer: string;
+  readonly line: number;
+  readonly column: number;
+  readonly file?: string;
+}
+
+export type Access = 'read' | 'write';
+export const ACCESSES: readonly Access[] = Object.freeze(['read', 'write']);
+
+export interface StorageRule {
+  /** As written, e.g. `fs:///workspace/**`. */
+  readonly uri: string;
+  /** Absolute, lexically normalised host path glob. */
+  readonly pattern: string;
+  readonly access: readonly Access[];
+  readonly at: SourceRef;
+}
+
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Optional constraints a network rule may add to its host or CIDR. */
+export interface NetworkConstraints {
+  readonly ports?: readonly PortRange[];
+  /** Lower-case, e.g. `https`. */
+  readonly schemes?: readonly string[];
+  /** Upper-case, e.g. `GET`. */
+  readonly methods?: readonly string[];
+  /** URL path prefixes, matched on `/` boundaries. */
+  readonly paths?: readonly string[];
+  /** Transport protocols, `tcp` or `udp`, for socket access. */
+  readonly protocols?: readonly string[];
+}
+
+export interface HostRule extends NetworkConstraints {
+  readonly kind: 'host';
+  /** As written. */
+  readonly host: string;
+  /**
+   * Normalised: an exact name (`api.example.com`), a wildcard (`*.example.com`),
+   * `*` (any name), or a canonical IP address.
+   */
+  readonly pattern: string;
+  readonly at: SourceRef;
+}
+
+export interface CidrRule extends NetworkConstraints {
+  readonly kind: 'cidr';
+  /** As written. */
+  readonly cidr: string;
+  /** Canonical `address/prefix`. */
+  readonly pattern: string;
+  readonly at: SourceRef;
+}
+
+export type NetworkRule = HostRule | CidrRule;
+
+export interface EnvRule {
+  /** A key (`API_KEY`), a prefix pattern (`APP_*`), or `*`. Case-sensitive. */
+  readonly key: string;
+  readonly at: SourceRef;
+}
+
+export interface RuleLists<R> {
+  readonly allow: readonly R[];
+  readonly deny: readonly R[];
+}
+
+export interface ResourceLimits {
+  /** Bytes of linear memory. */
+  readonly memory?: number;
+  /** Cores (`500m` is 0.5). */
+  readonly cpu?: number;
+  /** Milliseconds of wall-clock time per call. */
+  readonly executionTime?: number;
+  /** Bytes of output (stdout and stderr, each) per call. */
+  readonly output?: number;
+  /** Calls running at once. */
+  readonly concurrency?: number;
+}
+
+export type LimitName = keyof ResourceLimits;
+export const LIMIT_NAMES: readonly LimitName[] = Object.freeze([
+  'memory',
+  'cpu',
+  'executionTime',
+  'output',
+  'concurrency',
+]);
+
+export type Isolation = 'worker' | 'inline';
+
+export interface RuntimeSettings {
+  readonly isolation?: Isolation;
+}
+
+export interface PolicyDocument {
+  readonly version: string;
+  readonly description?: string;
+  /** As written, relative to the file that names them. */
+  readonly extends: readonly string[];
+  readonly storage: RuleLists<StorageRule>;
+  readonly network: RuleLists<NetworkRule>;
+  readonly environment: RuleLists<EnvRule>;
+  readonly limits: ResourceLimits;
+  /** Where each limit was set, for explanations. */
+  readonly limitsAt: Readonly<Partial<Record<LimitName, SourceRef>>>;
+  readonly runtime: RuntimeSettings;
+  /** Parsed extension sections by extension id. */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /** The file this document was read from, when it was. */
+  readonly file?: string;
+}
+
+export const CURRENT_VERSION = '1.0';
+
+export function emptyRuleLists<R>(): RuleLists<R> {
+  return { allow: [], deny: [] };
+}
+
+/** A document that grants nothing. */
+export function emptyPolicy(description?: string): PolicyDocument {
+  return {
+    version: CURRENT_VERSION,
+    ...(description ? { description } : {}),
+    extends: [],
+    storage: emptyRuleLists(),
+    network: emptyRuleLists(),
+    environment: emptyRuleLists(),
+    limits: {},
+    limitsAt: {},
+    runtime: {},
+    extensions: {},
+  };
+}
