@@ -89,7 +89,7 @@ const ID = /^[a-z][a-z0-9_-]{0,63}$/;
 export class ExtensionRegistry {
   readonly #byId = new Map<string, PolicyExtension>();
 
-  constructor(extensions: Iterable<PolicyExtension<never, unknown>> = []) {
+  constructor(extensions: Iterable<PolicyExtension<unknown, unknown>> = []) {
     for (const e of extensions) this.register(e);
   }
 

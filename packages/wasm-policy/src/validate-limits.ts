@@ -2,7 +2,7 @@
 // and concurrency, and how guests are isolated.
 
 import { joinPointer, quote } from './diagnostics.js';
-import type { Isolation, LimitName, ResourceLimits, RuntimeSettings, SourceRef } from './model.js';
+import type { Isolation, LimitName, RuntimeSettings, SourceRef } from './model.js';
 import { type Parsed, parseBytes, parseCount, parseCpu, parseDuration } from './quantity.js';
 import type { SectionReader } from './reader.js';
 
