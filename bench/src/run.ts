@@ -1,1 +1,18 @@
-export {};
+// `npm run bench -- <name> [--json] [--quick]`: one command per benchmark.
+
+import { runPolicyBench } from './policy.js';
+
+const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
+  policy: runPolicyBench,
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  process.stderr.write(
+    `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] [--quick]\n`,
+  );
+  process.exit(2);
+}
+const report = await bench(rest);
+if (rest.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);

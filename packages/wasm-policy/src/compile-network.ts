@@ -119,11 +119,18 @@ class RuleIndex {
   readonly v4 = new Map<number, Map<number, Entry[]>>();
   v4Lengths: number[] = [];
   readonly v6: Entry[] = [];
-  #maxWildcardLabels = 0;
+  /** Label counts of the `*.suffix` rules, ascending. */
+  #wildcardLabels: number[] = [];
+  #empty = true;
 
   constructor(readonly deny: boolean) {}
 
+  get empty(): boolean {
+    return this.#empty;
+  }
+
   add(rule: NetworkRule, decision: Decision): void {
+    this.#empty = false;
     const constraints = constraintsOf(rule);
     let cidr: Cidr | undefined;
     if (rule.kind === 'cidr' || parseIp(rule.pattern) !== undefined) {
@@ -145,7 +152,9 @@ class RuleIndex {
     else if (rule.pattern.startsWith('*.')) {
       const suffix = rule.pattern.slice(2);
       push(this.wildcard, suffix, entry);
-      this.#maxWildcardLabels = Math.max(this.#maxWildcardLabels, suffix.split('.').length);
+      const labels = suffix.split('.').length;
+      if (!this.#wildcardLabels.includes(labels))
+        this.#wildcardLabels = [...this.#wildcardLabels, labels].sort((a, b) => a - b);
     } else push(this.exact, rule.pattern, entry);
   }
 
@@ -153,13 +162,20 @@ class RuleIndex {
   matchName(host: string, t: NetworkTarget | undefined): Entry | undefined {
     const exact = firstHolding(this.exact.get(host), t, this.deny);
     if (exact) return exact;
-    if (this.wildcard.size > 0) {
-      // Suffixes after each dot: a.b.example.com -> b.example.com, example.com, com.
-      let dot = host.indexOf('.');
-      while (dot >= 0) {
-        const hit = firstHolding(this.wildcard.get(host.slice(dot + 1)), t, this.deny);
-        if (hit) return hit;
-        dot = host.indexOf('.', dot + 1);
+    const counts = this.#wildcardLabels;
+    if (counts.length > 0) {
+      // Only suffixes with as many labels as some `*.suffix` rule has, and
+      // fewer than the host has: a.b.example.com may match *.example.com.
+      let k = 0;
+      let labels = 0;
+      for (let i = host.length - 1; i >= 0 && k < counts.length; i--) {
+        if (host.charCodeAt(i) !== 46) continue;
+        labels++;
+        if (labels === counts[k]) {
+          const hit = firstHolding(this.wildcard.get(host.slice(i + 1)), t, this.deny);
+          if (hit) return hit;
+          k++;
+        }
       }
     }
     return this.matchAny(t);
@@ -224,8 +240,10 @@ export class NetworkMatcher {
     if (isHostError(host)) return INVALID_HOST;
     const ip = looksLikeIp(host) ? parseIp(host) : undefined;
     if (ip) return this.#decideIp(ip, target, true);
-    const denied = this.#deny.matchName(host, target);
-    if (denied) return denied.decision;
+    if (!this.#deny.empty) {
+      const denied = this.#deny.matchName(host, target);
+      if (denied) return denied.decision;
+    }
     return this.#allow.matchName(host, target)?.decision ?? HOST_NOT_GRANTED;
   }
 
@@ -249,7 +267,7 @@ export class NetworkMatcher {
   }
 
   #decideIp(ip: IpAddress, t: NetworkTarget | undefined, literal: boolean): Decision {
-    const denied = this.#deny.matchIp(ip, t);
+    const denied = this.#deny.empty ? undefined : this.#deny.matchIp(ip, t);
     if (denied) return denied.decision;
     if (ip.version === 6) {
       const v4 = embeddedIPv4(ip);
@@ -288,8 +306,13 @@ function specialDenial(range: string, kind: string): Decision {
   return d;
 }
 
-/** After normalisation an IP is dotted decimal or contains a colon. */
+/** After normalisation an IP is dotted decimal or contains a colon; a name never ends in a digit-only label. */
 function looksLikeIp(host: string): boolean {
-  const c = host.charCodeAt(host.length - 1);
-  return host.includes(':') || (c >= 48 && c <= 57 && /^[\d.]+$/.test(host));
+  for (let i = host.length - 1; i >= 0; i--) {
+    const c = host.charCodeAt(i);
+    if (c === 46) return true;
+    if (c === 58) return true;
+    if (c < 48 || c > 57) return host.includes(':');
+  }
+  return true;
 }

@@ -1,11 +1,12 @@
-// The compiled storage matcher. Rules are indexed by the literal directory they
-// start with; a check walks the path's ancestors (only at depths that have
-// rules) and tests the few rules found there. No pattern is compiled at check time.
+// The compiled storage matcher. Rules hang on a tree of the literal directory
+// segments they start with; a check scans the path once (validating it and
+// finding its segments) and walks that tree from the root, testing only the
+// rules found on its way. Nothing is compiled or parsed at check time.
 
 import { type Decision, denial, ruleDecision } from './decision.js';
 import { expandBraces, planGlob } from './glob.js';
 import type { Access, RuleLists, StorageRule } from './model.js';
-import { normalizePath } from './path.js';
+import { MAX_PATH_LENGTH, normalizePath } from './path.js';
 
 const PREFIX = 0;
 const SUBTREE = 1;
@@ -18,60 +19,135 @@ interface Entry {
   readonly decision: Decision;
 }
 
+interface Node {
+  /** The directory segment this node stands for. */
+  readonly segment: string;
+  /** Children by the FNV-1a hash of their segment (collisions chained). */
+  children: Map<number, Node[]> | undefined;
+  /** Deny entries first. */
+  entries: Entry[] | undefined;
+}
+
+// Segment boundaries of the path being checked (segment k is
+// [bounds[k] + 1, bounds[k + 1])) and each segment's hash. Checks run to
+// completion one at a time, so one scratch buffer serves them all.
+const bounds = new Int32Array(MAX_PATH_LENGTH + 2);
+const hashes = new Int32Array(MAX_PATH_LENGTH + 2);
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+function hashOf(segment: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < segment.length; i++) h = Math.imul(h ^ segment.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/**
+ * One pass over an absolute path: fills `bounds`, returns the segment count,
+ * or -1 when the path needs normalising first (`//`, `.`, `..`, a trailing
+ * `/`, NUL, or non-ASCII unless `normalized` says NFC was applied). `lastDot` receives the index of the last segment that
+ * starts with `.` (or -1).
+ */
+function scan(path: string, out: { lastDot: number }, normalized: boolean): number {
+  const n = path.length;
+  if (n === 0 || n > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47) return -1;
+  if (n === 1) {
+    out.lastDot = -1;
+    bounds[0] = 0;
+    return 0;
+  }
+  let segments = 0;
+  let lastDot = -1;
+  let start = 0;
+  let h = FNV_OFFSET;
+  bounds[0] = 0;
+  for (let i = 1; i <= n; i++) {
+    const c = i === n ? 47 : path.charCodeAt(i);
+    if (c === 47) {
+      const len = i - start - 1;
+      if (len === 0) return -1;
+      if (path.charCodeAt(start + 1) === 46) {
+        if (len === 1 || (len === 2 && path.charCodeAt(start + 2) === 46)) return -1;
+        lastDot = segments;
+      }
+      hashes[segments] = h;
+      h = FNV_OFFSET;
+      segments++;
+      bounds[segments] = i;
+      start = i;
+    } else {
+      if ((c === 0 || c > 127) && !normalized) return -1;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+  }
+  out.lastDot = lastDot;
+  return segments;
+}
+
 class AccessIndex {
-  readonly #byDir = new Map<string, Entry[]>();
-  /** hasDepth[d]: some rule's literal directory has d segments. */
-  readonly #hasDepth: boolean[] = [];
-  #maxDepth = -1;
+  readonly #root: Node = { segment: '', children: undefined, entries: undefined };
+  readonly #scratch = { lastDot: -1 };
 
   add(dir: string, entry: Entry): void {
-    let list = this.#byDir.get(dir);
-    if (!list) {
-      list = [];
-      this.#byDir.set(dir, list);
+    let node = this.#root;
+    for (const seg of dir.split('/').slice(1)) {
+      node.children ??= new Map();
+      const h = hashOf(seg);
+      const chain = node.children.get(h) ?? [];
+      let child = chain.find((c) => c.segment === seg);
+      if (!child) {
+        child = { segment: seg, children: undefined, entries: undefined };
+        node.children.set(h, [...chain, child]);
+      }
+      node = child;
     }
+    node.entries ??= [];
     // Deny entries first: within one directory a deny is found before an allow.
-    if (entry.deny) list.unshift(entry);
-    else list.push(entry);
-    const depth = dir === '' ? 0 : dir.split('/').length - 1;
-    this.#hasDepth[depth] = true;
-    if (depth > this.#maxDepth) this.#maxDepth = depth;
+    if (entry.deny) node.entries.unshift(entry);
+    else node.entries.push(entry);
   }
 
-  get empty(): boolean {
-    return this.#maxDepth < 0;
-  }
-
-  /** `key` is a normalised path with the root written as `""`. */
-  decide(key: string): Decision | undefined {
-    let depth = 0;
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) === 47) depth++;
-    let end = key.length;
-    let dotBelow = false;
+  /** Decide for a path: undefined when no rule applies, null when it must be normalised first. */
+  decide(path: string, normalized = false): Decision | undefined | null {
+    const scratch = this.#scratch;
+    const segments = scan(path, scratch, normalized);
+    if (segments < 0) return null;
+    const lastDot = scratch.lastDot;
     let allow: Decision | undefined;
-    for (;;) {
-      if (depth <= this.#maxDepth && this.#hasDepth[depth]) {
-        const entries = this.#byDir.get(end === key.length ? key : key.slice(0, end));
-        if (entries !== undefined) {
-          for (let i = 0; i < entries.length; i++) {
-            const e = entries[i]!;
-            const hit =
-              e.kind === PREFIX ||
-              (e.kind === SUBTREE
-                ? !dotBelow
-                : e.regex!.test(end === key.length ? '' : key.slice(end)));
-            if (hit) {
-              if (e.deny) return e.decision;
-              allow ??= e.decision;
-            }
+    let node: Node | undefined = this.#root;
+    for (let depth = 0; node !== undefined; depth++) {
+      const entries = node.entries;
+      if (entries !== undefined) {
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!;
+          const hit =
+            e.kind === PREFIX ||
+            (e.kind === SUBTREE
+              ? lastDot < depth
+              : e.regex!.test(
+                  depth === segments ? '' : depth === 0 ? path : path.slice(bounds[depth]!),
+                ));
+          if (hit) {
+            if (e.deny) return e.decision;
+            allow ??= e.decision;
           }
         }
       }
-      if (end === 0) break;
-      const slash = key.lastIndexOf('/', end - 1);
-      if (key.charCodeAt(slash + 1) === 46) dotBelow = true;
-      end = slash;
-      depth--;
+      if (depth === segments || node.children === undefined) break;
+      const chain: Node[] | undefined = node.children.get(hashes[depth]!);
+      node = undefined;
+      if (chain !== undefined) {
+        const from = bounds[depth]! + 1;
+        const len = bounds[depth + 1]! - from;
+        for (let i = 0; i < chain.length; i++) {
+          const c: Node = chain[i]!;
+          if (c.segment.length === len && path.startsWith(c.segment, from)) {
+            node = c;
+            break;
+          }
+        }
+      }
     }
     return allow;
   }
@@ -120,6 +196,10 @@ export class StorageMatcher {
 
   /** Decide `access` to the absolute host path (normalised here). */
   decide(path: string, access: Access): Decision {
+    const index = access === 'write' ? this.#write : access === 'read' ? this.#read : undefined;
+    if (index === undefined) return denial('invalid', `unknown access \`${String(access)}\``);
+    const fast = index.decide(path);
+    if (fast !== null) return fast ?? NOT_GRANTED[access];
     const normal = normalizePath(path);
     if (typeof normal !== 'string') {
       let d = INVALID.get(normal.error);
@@ -129,8 +209,6 @@ export class StorageMatcher {
       }
       return d;
     }
-    const index = access === 'write' ? this.#write : access === 'read' ? this.#read : undefined;
-    if (index === undefined) return denial('invalid', `unknown access \`${String(access)}\``);
-    return index.decide(normal === '/' ? '' : normal) ?? NOT_GRANTED[access];
+    return index.decide(normal, true) ?? NOT_GRANTED[access];
   }
 }

@@ -14,8 +14,6 @@ export const HOST_INVALID: HostError = Object.freeze({
   message: 'the host is not a valid host name or IP address',
 });
 
-// Already canonical: lower-case ASCII letters, digits, `-`, `_`, dots between labels.
-const PLAIN = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/;
 // Characters the WHATWG host parser forbids (after percent-decoding), plus `%`
 // which we decode first; `@` and `:` would mean userinfo or a port.
 const FORBIDDEN = /[\u0000-\u0020#/:<>?@[\\\]^|%\u007f]/;
@@ -26,10 +24,59 @@ const FORBIDDEN = /[\u0000-\u0020#/:<>?@[\\\]^|%\u007f]/;
  * never part of a host: input containing them is an error, which must deny.
  */
 export function normalizeHost(input: string): string | HostError {
-  if (PLAIN.test(input) && !endsInNumber(input)) {
-    return input.charCodeAt(input.length - 1) === 46 ? input.slice(0, -1) : input;
+  return normalizeHostFast(input) ?? normalizeHostSlow(input);
+}
+
+/**
+ * The common case in one pass over the characters: ASCII letters, digits, `-`,
+ * `_` in non-empty labels (a name), or canonical dotted decimal (an IPv4
+ * address). Anything else, undefined: the slow path decides.
+ */
+function normalizeHostFast(input: string): string | undefined {
+  let n = input.length;
+  if (n === 0 || n > 253) return undefined;
+  if (input.charCodeAt(n - 1) === 46) n--;
+  let upper = false;
+  let labelStart = 0;
+  let labels = 0;
+  let digitsOnly = true;
+  let octetsOk = true;
+  let letters = false;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : input.charCodeAt(i);
+    if (c === 46) {
+      const len = i - labelStart;
+      if (len === 0) return undefined;
+      if (digitsOnly) {
+        // A canonical octet: no leading zero, at most 255.
+        if (len > 3 || (len > 1 && input.charCodeAt(labelStart) === 48)) octetsOk = false;
+        else if (len === 3 && Number(input.slice(labelStart, i)) > 255) octetsOk = false;
+      }
+      labels++;
+      labelStart = i + 1;
+      if (i < n) digitsOnly = true;
+    } else if (c >= 48 && c <= 57) {
+      // digit
+    } else if ((c >= 97 && c <= 122) || c === 45 || c === 95) {
+      digitsOnly = false;
+      letters = true;
+    } else if (c >= 65 && c <= 90) {
+      digitsOnly = false;
+      letters = true;
+      upper = true;
+    } else return undefined;
   }
-  return normalizeHostSlow(input);
+  // The last label decides whether the URL parser reads the host as IPv4:
+  // all digits, or `0x` followed by hex digits. Only canonical IPv4 stays here.
+  if (digitsOnly) {
+    if (!(labels === 4 && octetsOk && !letters)) return undefined;
+  } else {
+    const start = input.lastIndexOf('.', n - 1) + 1;
+    if (input.charCodeAt(start) === 48 && (input.charCodeAt(start + 1) | 32) === 120)
+      return undefined;
+  }
+  const host = n === input.length ? input : input.slice(0, n);
+  return upper ? host.toLowerCase() : host;
 }
 
 function normalizeHostSlow(input: string): string | HostError {
@@ -55,7 +102,8 @@ function normalizeHostSlow(input: string): string | HostError {
   const ip = endsInNumber(ascii) ? parseIp(ascii) : undefined;
   if (ip) return formatIp(ip);
   if (endsInNumber(ascii)) return HOST_INVALID;
-  return ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
+  const name = ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
+  return name === '' ? HOST_INVALID : name;
 }
 
 export function isHostError(value: string | HostError): value is HostError {

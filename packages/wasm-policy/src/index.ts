@@ -2,6 +2,7 @@
 // hosts. Parse, validate, compile, decide; extensions; merge; JSON Schema.
 
 export { CompiledPolicy, type CompileOptions, compilePolicy } from './compile.js';
+export { NameMatcher, type NameRule, nameGlobMatches } from './compile-names.js';
 export type { NetworkTarget } from './compile-network.js';
 export {
   envKeyCovers,

@@ -61,6 +61,34 @@ function parseIPv4Part(part: string): number {
   return Number.parseInt(digits, radix);
 }
 
+/**
+ * Canonical dotted decimal only (`10.1.2.3`; no leading zeros, four parts):
+ * the form every spelling is normalised to. A uint32, or -1.
+ */
+export function parseDottedQuad(text: string): number {
+  const n = text.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else return -1;
+  }
+  return parts === 4 ? value >>> 0 : -1;
+}
+
 /** Dotted-decimal text of a uint32. */
 export function formatIPv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
@@ -103,6 +131,8 @@ export function parseIp(text: string): IpAddress | undefined {
     if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return { version: 4, value: w[3] };
     return { version: 6, words: w };
   }
+  const quad = parseDottedQuad(text);
+  if (quad >= 0) return { version: 4, value: quad };
   if (!endsInNumber(text)) return undefined;
   const v = parseIPv4(text);
   return v < 0 ? undefined : { version: 4, value: v };

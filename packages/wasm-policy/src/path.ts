@@ -35,14 +35,18 @@ export function normalizePath(input: string): string | PathError {
     return n > 1 && input.charCodeAt(n - 1) === 47 ? input.slice(0, -1) : input;
   }
   if (input.includes('\0')) return PATH_NUL;
-  const text = input.normalize('NFC');
+  const text = /[^\x00-\x7f]/.test(input) ? input.normalize('NFC') : input;
   const out: string[] = [];
-  for (const seg of text.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') {
+  const end = text.length;
+  for (let i = 1; i <= end; ) {
+    let j = text.indexOf('/', i);
+    if (j < 0) j = end;
+    const len = j - i;
+    if (len === 2 && text.charCodeAt(i) === 46 && text.charCodeAt(i + 1) === 46) {
       if (out.length === 0) return PATH_ESCAPES_ROOT;
       out.pop();
-    } else out.push(seg);
+    } else if (len > 0 && !(len === 1 && text.charCodeAt(i) === 46)) out.push(text.slice(i, j));
+    i = j + 1;
   }
   const result = `/${out.join('/')}`;
   return result.length > MAX_PATH_LENGTH ? PATH_TOO_LONG : result;

@@ -38,10 +38,25 @@ export const SPECIAL_RANGES: readonly SpecialRange[] = Object.freeze(
   }),
 );
 
+// IPv4 ranges by first octet, so a public address is cleared with one lookup.
+const BY_FIRST_OCTET: Array<readonly SpecialRange[] | undefined> = [];
+for (let octet = 0; octet < 256; octet++) {
+  const hits = SPECIAL_RANGES.filter((s) => {
+    if (s.cidr.version !== 4) return false;
+    const first = (s.cidr.network as { value: number }).value >>> 24;
+    const mask = (0xff << (8 - Math.min(8, s.cidr.prefix))) & 0xff;
+    return (octet & mask) === (first & mask);
+  });
+  BY_FIRST_OCTET.push(hits.length > 0 ? hits : undefined);
+}
+const V6_RANGES = SPECIAL_RANGES.filter((s) => s.cidr.version === 6);
+
 /** The most specific special range containing the address, if any. */
 export function specialRange(ip: IpAddress): SpecialRange | undefined {
+  const candidates = ip.version === 4 ? BY_FIRST_OCTET[ip.value >>> 24] : V6_RANGES;
+  if (candidates === undefined) return undefined;
   let best: SpecialRange | undefined;
-  for (const s of SPECIAL_RANGES) {
+  for (const s of candidates) {
     if (cidrContains(s.cidr, ip) && (!best || s.cidr.prefix > best.cidr.prefix)) best = s;
   }
   return best;
