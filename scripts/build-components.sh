@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Rebuilds the example WebAssembly components under examples/components from
+# their sources, with pinned toolchains installed outside the repository
+# (under $MCPKIT_TOOLS_DIR, default ~/.cache/mcpkit-components).
+#
+# usage: scripts/build-components.sh [--check] [--check-only] [component...]
+#   component     build only these (default: all)
+#   --check       after building, transpile each component with jco and call
+#                 its exports from Node (examples/components/check.mjs)
+#   --check-only  run the check without rebuilding
+set -euo pipefail
+
+JCO_VERSION=1.35.0
+COMPONENTIZE_JS_VERSION=0.23.0
+# jco and componentize-js run their own WIT parser and splicer as components
+# on preview2-shim, and read the WIT and sources through its default `/`
+# preopen. preview2-shim 0.26 no longer has that default, so the build tools
+# are held on 0.25.
+BUILD_PREVIEW2_SHIM_VERSION=0.25.0
+COMPONENTIZE_PY_VERSION=0.25.1
+# The WASI version of the WIT that the JS components import; it matches what
+# componentize-js $COMPONENTIZE_JS_VERSION's engine imports.
+WASI_VERSION=0.2.12
+# The check runs components on the current preview2-shim, under Node 22:
+# the Python component's core modules use extended constant expressions,
+# which Node 20 rejects.
+CHECK_PREVIEW2_SHIM_VERSION=0.26.1
+CHECK_NODE_VERSION=22.23.3
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COMPONENTS="$ROOT/examples/components"
+TOOLS="${MCPKIT_TOOLS_DIR:-$HOME/.cache/mcpkit-components}"
+NPM_TOOLS="$TOOLS/npm-jco-$JCO_VERSION-cjs-$COMPONENTIZE_JS_VERSION"
+PY_TOOLS="$TOOLS/py-componentize-$COMPONENTIZE_PY_VERSION"
+CHECK_TOOLS="$TOOLS/check-shim-$CHECK_PREVIEW2_SHIM_VERSION-node-$CHECK_NODE_VERSION"
+
+ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# npm prints a warning for every unknown key in a user's ~/.npmrc; keep the
+# installs quiet otherwise.
+npm_quiet() { npm --loglevel=error --no-audit --no-fund "$@"; }
+
+install_npm_prefix() {
+  local dir="$1" manifest="$2"
+  if [[ -f "$dir/.installed" ]] && cmp -s "$dir/.installed" <(printf '%s\n' "$manifest"); then
+    return
+  fi
+  log "installing into $dir"
+  mkdir -p "$dir"
+  printf '%s\n' "$manifest" >"$dir/package.json"
+  (cd "$dir" && npm_quiet install >&2)
+  printf '%s\n' "$manifest" >"$dir/.installed"
+}
+
+install_js_tools() {
+  install_npm_prefix "$NPM_TOOLS" "$(cat <<EOF
+{
+  "name": "mcpkit-component-build-tools",
+  "private": true,
+  "dependencies": {
+    "@bytecodealliance/jco": "$JCO_VERSION",
+    "@bytecodealliance/componentize-js": "$COMPONENTIZE_JS_VERSION",
+    "@bytecodealliance/preview2-shim": "$BUILD_PREVIEW2_SHIM_VERSION"
+  },
+  "overrides": {
+    "@bytecodealliance/preview2-shim": "$BUILD_PREVIEW2_SHIM_VERSION"
+  }
+}
+EOF
+)"
+}
+
+install_check_tools() {
+  install_npm_prefix "$CHECK_TOOLS" "$(cat <<EOF
+{
+  "name": "mcpkit-component-check-tools",
+  "private": true,
+  "dependencies": {
+    "@bytecodealliance/preview2-shim": "$CHECK_PREVIEW2_SHIM_VERSION",
+    "node": "$CHECK_NODE_VERSION"
+  }
+}
+EOF
+)"
+}
+
+install_py_tools() {
+  if [[ -f "$PY_TOOLS/.installed" ]]; then
+    return
+  fi
+  log "installing componentize-py $COMPONENTIZE_PY_VERSION into $PY_TOOLS"
+  rm -rf "$PY_TOOLS"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    --target "$PY_TOOLS" "componentize-py==$COMPONENTIZE_PY_VERSION"
+  touch "$PY_TOOLS/.installed"
+}
+
+componentize_py() {
+  PYTHONPATH="$PY_TOOLS" python3 -c \
+    'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())' \
+    "$@"
+}
+
+# Copies the WASI WIT packages a component imports from the pinned jco
+# package (the WASI $WASI_VERSION definitions) into its wit/deps.
+sync_wasi_deps() {
+  local dir="$COMPONENTS/$1" pkg src
+  shift
+  for pkg in "$@"; do
+    src="$NPM_TOOLS/node_modules/@bytecodealliance/jco/lib/wit/builtin/$WASI_VERSION/wasi-$pkg/package.wit"
+    mkdir -p "$dir/wit/deps/wasi-$pkg"
+    cp "$src" "$dir/wit/deps/wasi-$pkg/package.wit"
+  done
+}
+
+# build_js NAME SOURCE WORLD [--disable FEATURE]...
+# Features left enabled are the ones the component uses; every feature pulls
+# in WASI imports of its own.
+build_js() {
+  local name="$1" source="$2" world="$3"
+  shift 3
+  log "building $name"
+  # The splicer sees the file system only through paths relative to the
+  # working directory, so build from inside the component's directory.
+  (cd "$COMPONENTS/$name" &&
+    "$NPM_TOOLS/node_modules/.bin/componentize-js" "$source" \
+      --wit wit --world-name "$world" "$@" --out "$name.wasm" >&2)
+}
+
+build_one() {
+  case "$1" in
+    time-js)
+      build_js time-js time.js time \
+        --disable http fetch-event stdio random
+      ;;
+    fetch-js)
+      # `http` alone brings fetch() and wasi:http/outgoing-handler.
+      build_js fetch-js fetch.js fetch \
+        --disable fetch-event stdio random clocks
+      ;;
+    files-js)
+      sync_wasi_deps files-js filesystem io clocks
+      build_js files-js files.js files-tool \
+        --disable http fetch-event stdio random clocks
+      ;;
+    env-js)
+      # wasi:cli's package also defines worlds that include the other
+      # packages, so all of them are needed to parse it.
+      sync_wasi_deps env-js cli clocks filesystem io random sockets
+      build_js env-js env.js env \
+        --disable http fetch-event stdio random clocks
+      ;;
+    wit-types-js)
+      build_js wit-types-js wit-types.js wit-types \
+        --disable http fetch-event stdio random clocks
+      ;;
+    compose-js)
+      mkdir -p "$COMPONENTS/compose-js/wit/deps/mcpkit-host"
+      cp "$ROOT/packages/server/wit/host.wit" "$COMPONENTS/compose-js/wit/deps/mcpkit-host/host.wit"
+      build_js compose-js compose.js compose \
+        --disable http fetch-event stdio random clocks
+      ;;
+    py-tools)
+      log "building py-tools"
+      (cd "$COMPONENTS/py-tools" &&
+        componentize_py --wit-path wit --world py-tools \
+          componentize app --output py-tools.wasm >&2 &&
+        rm -rf __pycache__)
+      ;;
+    *)
+      printf 'unknown component: %s (known: %s)\n' "$1" "${ALL[*]}" >&2
+      exit 2
+      ;;
+  esac
+}
+
+CHECK_OUT=""
+cleanup() {
+  if [[ -n "$CHECK_OUT" ]]; then rm -rf "$CHECK_OUT"; fi
+}
+trap cleanup EXIT
+
+run_check() {
+  local names=("$@") out name
+  install_check_tools
+  out="$(mktemp -d "${TMPDIR:-/tmp}/mcpkit-components-check.XXXXXX")"
+  CHECK_OUT="$out"
+  ln -s "$CHECK_TOOLS/node_modules" "$out/node_modules"
+  for name in "${names[@]}"; do
+    log "transpiling $name"
+    mkdir -p "$out/$name"
+    "$NPM_TOOLS/node_modules/.bin/jco" wit "$COMPONENTS/$name/$name.wasm" >"$out/$name/world.wit"
+    if [[ "$name" == compose-js ]]; then
+      # Instantiation mode, so that the check can pass its own mcpkit:host.
+      "$NPM_TOOLS/node_modules/.bin/jco" transpile "$COMPONENTS/$name/$name.wasm" \
+        --quiet --instantiation async --out-dir "$out/$name"
+    else
+      "$NPM_TOOLS/node_modules/.bin/jco" transpile "$COMPONENTS/$name/$name.wasm" \
+        --quiet --out-dir "$out/$name"
+    fi
+  done
+  "$CHECK_TOOLS/node_modules/.bin/node" "$COMPONENTS/check.mjs" "$out" "${names[@]}"
+}
+
+main() {
+  local check=0 build=1 names=() name
+  for arg in "$@"; do
+    case "$arg" in
+      --check) check=1 ;;
+      --check-only) check=1 build=0 ;;
+      -h | --help)
+        sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        return 0
+        ;;
+      -*)
+        printf 'unknown option: %s\n' "$arg" >&2
+        return 2
+        ;;
+      *) names+=("$arg") ;;
+    esac
+  done
+  if [[ ${#names[@]} -eq 0 ]]; then
+    names=("${ALL[@]}")
+  fi
+
+  install_js_tools
+  if [[ $build -eq 1 ]]; then
+    for name in "${names[@]}"; do
+      if [[ "$name" == py-tools ]]; then
+        install_py_tools
+      fi
+      build_one "$name"
+    done
+    for name in "${names[@]}"; do
+      printf '%-14s %10d bytes\n' "$name" "$(stat -c %s "$COMPONENTS/$name/$name.wasm")"
+    done
+  fi
+  if [[ $check -eq 1 ]]; then
+    run_check "${names[@]}"
+  fi
+}
+
+main "$@"
