@@ -1,0 +1,3 @@
+module mcpkit.dev/examples/fs-tool
+
+go 1.21

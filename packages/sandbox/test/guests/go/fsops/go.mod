@@ -1,0 +1,3 @@
+module mcpkit.dev/sandbox/testguests/fsops
+
+go 1.21

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Rebuilds every WebAssembly (WASI preview1) guest in the repository from
+# source: the sandbox test guests and the example MCP tools.
+#
+#   scripts/build-guests.sh [--check] [--no-install] [target...]
+#
+#   target        one or more of the names below; default: all of them
+#   --check       build into a temporary directory and compare with the
+#                 .wasm files in the tree instead of replacing them; exits 1
+#                 when any differs (the builds are deterministic)
+#   --no-install  fail instead of installing a missing toolchain
+#
+# Toolchains, installed when missing:
+#   C               clang + lld + wasi-libc + compiler-rt for wasm32 (Debian
+#                   packages clang lld wasi-libc libclang-rt-dev-wasm32)
+#   Go              Go >= 1.21 (GOOS=wasip1 GOARCH=wasm); not installed by this
+#                   script, looked up in PATH and /usr/local/go/bin
+#   AssemblyScript  assemblyscript + @assemblyscript/wasi-shim from npm,
+#                   pinned, installed into a cache directory outside the tree
+#
+# Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
+# ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ASC_VERSION="0.28.20"
+WASI_SHIM_VERSION="0.1.0"
+APT_PACKAGES=(clang lld wasi-libc libclang-rt-dev-wasm32)
+CACHE_DIR="${MCPKIT_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpkit-toolchains}"
+
+GUESTS="packages/sandbox/test/guests"
+
+# name | toolchain | source (file or Go module dir) | output | extra flags
+TARGETS=(
+  "fsops-c|c|$GUESTS/c/fsops.c|$GUESTS/fsops-c.wasm|-Wl,-z,stack-size=1048576"
+  "fsops-go|go|$GUESTS/go/fsops|$GUESTS/fsops-go.wasm|"
+  "fsops-as|as|$GUESTS/as/assembly/fsops.ts|$GUESTS/fsops-as.wasm|"
+  "fs-tool|go|examples/fs-tool|examples/fs-tool/fs-tool.wasm|"
+  "calculator|c|examples/calculator/calculator.c|examples/calculator/calculator.wasm|-Wl,-z,stack-size=1048576 -lm"
+  "hash|c|examples/hash/hash.c|examples/hash/hash.wasm|-Wl,-z,stack-size=1048576"
+  "echo|c|examples/echo/echo.c|examples/echo/echo.wasm|-Wl,-z,stack-size=65536"
+)
+
+CHECK=0
+INSTALL=1
+SELECTED=()
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+  log "build-guests: $*"
+  exit 1
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+  echo "targets:"
+  for t in "${TARGETS[@]}"; do echo "  ${t%%|*}"; done
+}
+
+while (($#)); do
+  case "$1" in
+    --check) CHECK=1 ;;
+    --no-install) INSTALL=0 ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    -*) die "unknown option $1 (see --help)" ;;
+    *) SELECTED+=("$1") ;;
+  esac
+  shift
+done
+
+for name in "${SELECTED[@]+"${SELECTED[@]}"}"; do
+  found=0
+  for t in "${TARGETS[@]}"; do [[ "${t%%|*}" == "$name" ]] && found=1; done
+  ((found)) || die "unknown target '$name' (see --help)"
+done
+
+selected() {
+  local name="$1"
+  ((${#SELECTED[@]} == 0)) && return 0
+  for s in "${SELECTED[@]}"; do [[ "$s" == "$name" ]] && return 0; done
+  return 1
+}
+
+needs_toolchain() {
+  local kind="$1" t
+  for t in "${TARGETS[@]}"; do
+    IFS='|' read -r name tk _ <<<"$t"
+    if [[ "$tk" == "$kind" ]] && selected "$name"; then return 0; fi
+  done
+  return 1
+}
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run: $*"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# C: clang targeting wasm32-wasi with wasi-libc
+
+C_TARGET=""
+C_SYSROOT_FLAGS=()
+
+probe_c() {
+  CC="${CC:-clang}"
+  command -v "$CC" >/dev/null 2>&1 || return 1
+  printf '#include <stdio.h>\nint main(void){puts("ok");return 0;}\n' >"$WORK/probe.c"
+  local sysroot target
+  # Debian installs wasi-libc into the multiarch paths under /usr (no
+  # --sysroot needed); wasi-sdk and other distributions use a sysroot dir.
+  for sysroot in "${WASI_SYSROOT:-}" /usr/share/wasi-sysroot /opt/wasi-sdk/share/wasi-sysroot ""; do
+    [[ -n "$sysroot" && ! -d "$sysroot" ]] && continue
+    for target in wasm32-wasi wasm32-wasip1; do
+      local flags=(--target="$target")
+      [[ -n "$sysroot" ]] && flags+=(--sysroot="$sysroot")
+      if "$CC" "${flags[@]}" -O2 -o "$WORK/probe.wasm" "$WORK/probe.c" >/dev/null 2>&1; then
+        C_TARGET="$target"
+        C_SYSROOT_FLAGS=()
+        [[ -n "$sysroot" ]] && C_SYSROOT_FLAGS=(--sysroot="$sysroot")
+        return 0
+      fi
+    done
+  done
+  return 1
+}
+
+ensure_c() {
+  if probe_c; then return 0; fi
+  ((INSTALL)) || die "no working C toolchain for wasm32-wasi; install: ${APT_PACKAGES[*]}"
+  command -v apt-get >/dev/null 2>&1 || die "no working C toolchain for wasm32-wasi and no apt-get; install clang, lld, wasi-libc and compiler-rt for wasm32 (or wasi-sdk, with WASI_SYSROOT)"
+  log "installing C toolchain: apt-get install ${APT_PACKAGES[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+  probe_c || die "C toolchain still cannot build for wasm32-wasi after installing ${APT_PACKAGES[*]}"
+}
+
+build_c() {
+  local src="$1" out="$2" extra="$3"
+  # -s strips debug info and custom sections (including "producers", which
+  # names the compiler version). --stack-first puts the shadow stack below
+  # the data, so a stack overflow traps instead of corrupting globals.
+  # shellcheck disable=SC2086
+  (cd "$(dirname "$ROOT/$src")" &&
+    "$CC" --target="$C_TARGET" "${C_SYSROOT_FLAGS[@]+"${C_SYSROOT_FLAGS[@]}"}" \
+      -O2 -Wall -Wextra -s -Wl,--stack-first $extra \
+      -o "$out" "$(basename "$src")")
+}
+
+# ---------------------------------------------------------------------------
+# Go: GOOS=wasip1 GOARCH=wasm
+
+ensure_go() {
+  if [[ -z "${GO:-}" ]]; then
+    if command -v go >/dev/null 2>&1; then
+      GO=go
+    elif [[ -x /usr/local/go/bin/go ]]; then
+      GO=/usr/local/go/bin/go
+    else
+      die "Go >= 1.21 not found (set GO=/path/to/go)"
+    fi
+  fi
+  local v
+  v="$(GOTOOLCHAIN=local "$GO" env GOVERSION)"
+  local minor="${v#go1.}"
+  minor="${minor%%[.a-z]*}"
+  [[ "$v" == go1.* && "$minor" -ge 21 ]] || die "$GO is $v; GOOS=wasip1 needs Go >= 1.21"
+}
+
+build_go() {
+  local dir="$1" out="$2"
+  # -trimpath and an empty build id keep the output independent of the
+  # checkout location and build cache; -s -w drop the symbol table and DWARF.
+  (cd "$ROOT/$dir" &&
+    GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS='' \
+      "$GO" build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o "$out" .)
+}
+
+# ---------------------------------------------------------------------------
+# AssemblyScript
+
+ASC_DIR="$CACHE_DIR/assemblyscript-$ASC_VERSION-wasi-shim-$WASI_SHIM_VERSION"
+
+asc_installed() {
+  [[ -f "$ASC_DIR/node_modules/assemblyscript/bin/asc.js" &&
+    -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" ]] || return 1
+  local v
+  v="$(node -p 'require(process.argv[1]).version' "$ASC_DIR/node_modules/assemblyscript/package.json")"
+  [[ "$v" == "$ASC_VERSION" ]]
+}
+
+ensure_as() {
+  command -v node >/dev/null 2>&1 || die "node is needed for AssemblyScript"
+  if asc_installed; then return 0; fi
+  ((INSTALL)) || die "AssemblyScript $ASC_VERSION not installed in $ASC_DIR"
+  command -v npm >/dev/null 2>&1 || die "npm is needed to install AssemblyScript"
+  log "installing AssemblyScript into $ASC_DIR"
+  mkdir -p "$ASC_DIR"
+  npm install --prefix "$ASC_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+    "assemblyscript@$ASC_VERSION" "@assemblyscript/wasi-shim@$WASI_SHIM_VERSION" >/dev/null
+  asc_installed || die "AssemblyScript install into $ASC_DIR failed"
+}
+
+build_as() {
+  local src="$1" out="$2"
+  local modules="$ASC_DIR/node_modules"
+  # asc joins the shim's absolute library path onto --baseDir, so the base
+  # is "/" and every path given to it is absolute.
+  node "$modules/assemblyscript/bin/asc.js" "$ROOT/$src" \
+    --baseDir / \
+    --config "$modules/@assemblyscript/wasi-shim/asconfig.json" \
+    -O3 --noAssert --runtime stub \
+    -o "$out"
+}
+
+# ---------------------------------------------------------------------------
+
+# The C examples share one JSON argument reader; keep the copies identical.
+for copy in examples/hash/json_args.h examples/echo/json_args.h; do
+  cmp -s "$ROOT/examples/calculator/json_args.h" "$ROOT/$copy" ||
+    die "$copy differs from examples/calculator/json_args.h; copy it over"
+done
+
+needs_toolchain c && ensure_c
+needs_toolchain go && ensure_go
+needs_toolchain as && ensure_as
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+failed=0
+built=0
+for t in "${TARGETS[@]}"; do
+  IFS='|' read -r name kind src out extra <<<"$t"
+  selected "$name" || continue
+  tmp="$WORK/$name.wasm"
+  case "$kind" in
+    c) build_c "$src" "$tmp" "$extra" ;;
+    go) build_go "$src" "$tmp" ;;
+    as) build_as "$src" "$tmp" ;;
+  esac
+  [[ -s "$tmp" ]] || die "$name: build produced no output"
+  size=$(stat -c %s "$tmp")
+  sum=$(sha256 "$tmp")
+  if ((CHECK)); then
+    if [[ -f "$ROOT/$out" ]] && cmp -s "$tmp" "$ROOT/$out"; then
+      printf 'up to date  %-45s %9d bytes  sha256 %s\n' "$out" "$size" "${sum:0:16}"
+    else
+      printf 'DIFFERS     %-45s %9d bytes  sha256 %s\n' "$out" "$size" "${sum:0:16}"
+      failed=1
+    fi
+  else
+    mkdir -p "$(dirname "$ROOT/$out")"
+    cp "$tmp" "$ROOT/$out.tmp"
+    mv -f "$ROOT/$out.tmp" "$ROOT/$out"
+    printf 'built  %-45s %9d bytes  sha256 %s\n' "$out" "$size" "${sum:0:16}"
+  fi
+  built=$((built + 1))
+done
+
+log "toolchains:"
+needs_toolchain c && log "  C:  $("$CC" --version | head -n1) (--target=$C_TARGET${C_SYSROOT_FLAGS[*]:+ ${C_SYSROOT_FLAGS[*]}})"
+needs_toolchain go && log "  Go: $(GOTOOLCHAIN=local "$GO" env GOVERSION)"
+needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION ($ASC_DIR)"
+
+if ((CHECK && failed)); then
+  die "some guests differ from their sources; run scripts/build-guests.sh and commit the result"
+fi
+log "$built guest(s) $( ((CHECK)) && echo checked || echo built)"
