@@ -1,0 +1,140 @@
+// Typed errors of the sandbox, each with a stable `code`. A guest's failure
+// (trap, deadline, memory) is one of these; the host and other guests go on.
+
+export class SandboxError extends Error {
+  readonly code: SandboxErrorCode;
+  constructor(code: SandboxErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export type SandboxErrorCode = (typeof SANDBOX_ERROR_CODES)[number];
+
+/** Every code a SandboxError may carry; pinned by a test. */
+export const SANDBOX_ERROR_CODES = Object.freeze([
+  'not-wasm',
+  'is-component',
+  'invalid-wasm',
+  'unsupported-imports',
+  'memory-limit',
+  'trap',
+  'stack-overflow',
+  'out-of-memory',
+  'deadline',
+  'output-limit',
+  'concurrency-limit',
+  'cancelled',
+  'worker-crashed',
+  'closed',
+  'no-entry-point',
+] as const);
+
+/** The bytes are not WebAssembly at all. */
+export class NotWasmError extends SandboxError {
+  constructor(what: string) {
+    super('not-wasm', `${what} is not a WebAssembly file (it does not start with \\0asm)`);
+  }
+}
+
+/** A WebAssembly component where a core module was expected. */
+export class ComponentNotModuleError extends SandboxError {
+  constructor(what: string) {
+    super(
+      'is-component',
+      `${what} is a WebAssembly component (WASI 0.2), not a core module; it needs the component loader`,
+    );
+  }
+}
+
+export class InvalidWasmError extends SandboxError {
+  constructor(what: string, detail: string) {
+    super('invalid-wasm', `${what} is not valid WebAssembly: ${detail}`);
+  }
+}
+
+export class UnsupportedImportsError extends SandboxError {
+  constructor(
+    what: string,
+    readonly imports: readonly string[],
+  ) {
+    super(
+      'unsupported-imports',
+      `${what} imports ${imports.length === 1 ? 'a function' : `${imports.length} functions`} the host does not provide: ${imports.join(', ')}`,
+    );
+  }
+}
+
+/** The module needs more memory to start than the policy allows. */
+export class MemoryLimitError extends SandboxError {
+  constructor(message: string) {
+    super('memory-limit', message);
+  }
+}
+
+export class TrapError extends SandboxError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('trap', message, options);
+  }
+}
+
+export class StackOverflowError extends SandboxError {
+  constructor() {
+    super('stack-overflow', 'the guest overflowed its call stack (unbounded recursion?)');
+  }
+}
+
+export class OutOfMemoryError extends SandboxError {
+  constructor(limit: number, detail: string) {
+    super(
+      'out-of-memory',
+      `the guest ran out of memory at its limit of ${Math.round(limit / 1024 / 1024)} MiB: ${detail}`,
+    );
+  }
+}
+
+export class DeadlineError extends SandboxError {
+  constructor(ms: number) {
+    super('deadline', `the call did not finish within its ${ms} ms deadline and was stopped`);
+  }
+}
+
+export class OutputLimitError extends SandboxError {
+  constructor(stream: string, limit: number) {
+    super('output-limit', `the guest wrote more than ${limit} bytes to ${stream} and was stopped`);
+  }
+}
+
+export class ConcurrencyLimitError extends SandboxError {
+  constructor(component: string, limit: number) {
+    super(
+      'concurrency-limit',
+      `component \`${component}\` already has ${limit} calls running or waiting; try again later`,
+    );
+  }
+}
+
+export class CancelledError extends SandboxError {
+  constructor() {
+    super('cancelled', 'the call was cancelled');
+  }
+}
+
+export class WorkerCrashedError extends SandboxError {
+  constructor(detail: string) {
+    super('worker-crashed', `the worker running the guest failed: ${detail}`);
+  }
+}
+
+export class ClosedError extends SandboxError {
+  constructor() {
+    super('closed', 'the sandbox is closed');
+  }
+}
+
+export class NoEntryPointError extends SandboxError {
+  constructor(what: string, name: string) {
+    super('no-entry-point', `${what} exports no \`${name}\` function to run`);
+  }
+}

@@ -1,0 +1,185 @@
+// One run of a guest: a fresh instance of a compiled module with this call's
+// WASI host and host modules, `_start` called, the outcome described in plain
+// data (it may cross a thread boundary).
+
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type Decision,
+  type PolicyDocument,
+} from '@mcpkit/wasm-policy';
+import { type HostCallContext, type HostModule, hostImports } from './host-module.js';
+import { StorageGate } from './storage-gate.js';
+import { type Violation, violation } from './violation.js';
+import { Cancelled, OutputLimitExceeded, ProcExit } from './wasi/aborts.js';
+import { createWasi, WASI_MODULE } from './wasi/preview1.js';
+
+export interface RunRequest {
+  component: string;
+  /** argv; the program name first. */
+  args: readonly string[];
+  /** Candidate environment; the policy filters it. */
+  env: Readonly<Record<string, string>>;
+  stdin: Uint8Array;
+  /** Bytes each of stdout and stderr may hold. */
+  maxOutput: number;
+  /** Export to call; `_start` for a command. */
+  entry: string;
+}
+
+export interface RunError {
+  code:
+    | 'trap'
+    | 'stack-overflow'
+    | 'out-of-memory'
+    | 'output-limit'
+    | 'cancelled'
+    | 'no-entry-point'
+    | 'invalid-wasm';
+  message: string;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  error?: RunError;
+  /** Linear memory at the end, in bytes. */
+  memoryBytes: number;
+  /** True when memory reached its limit. */
+  memoryExhausted: boolean;
+  durationMs: number;
+  violations: Violation[];
+}
+
+export interface RunEnvironment {
+  policy: CompiledPolicy;
+  hostModules: readonly HostModule[];
+  /** Largest memory in bytes (for reporting exhaustion). */
+  memoryLimit: number | undefined;
+  onStderr?: (chunk: Uint8Array) => void;
+  onViolation?: (v: Violation) => void;
+  cancelled?: () => boolean;
+  call?: (channel: string, payload: unknown) => unknown;
+  hostOptions?: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+}
+
+const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
+
+/** Compile a policy document once per document object. */
+export function compiledPolicyOf(doc: PolicyDocument): CompiledPolicy {
+  let p = compiled.get(doc);
+  if (!p) {
+    p = compilePolicy({ ...doc, extensions: {} });
+    compiled.set(doc, p);
+  }
+  return p;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+export function runInstance(
+  module: WebAssembly.Module,
+  request: RunRequest,
+  env: RunEnvironment,
+): RunOutcome {
+  const started = performance.now();
+  const violations: Violation[] = [];
+  const onViolation = (v: Violation) => {
+    violations.push(v);
+    env.onViolation?.(v);
+  };
+  const gate = new StorageGate({ policy: env.policy, component: request.component, onViolation });
+  const wasi = createWasi({
+    policy: env.policy,
+    gate,
+    args: request.args,
+    env: request.env,
+    stdin: request.stdin,
+    maxOutput: request.maxOutput,
+    onStderr: env.onStderr,
+    onViolation,
+    ...(env.cancelled ? { cancelled: env.cancelled } : {}),
+  });
+  const ctx: HostCallContext = {
+    component: request.component,
+    memory: wasi.context.memory,
+    policy: env.policy,
+    options: {},
+    deny: (capability, target, access, decision: Decision) =>
+      onViolation(violation(request.component, capability, target, access, decision)),
+    call: (channel, payload) => {
+      if (!env.call)
+        throw new Error('host calls to the embedder are not available when the guest runs inline');
+      return env.call(channel, payload);
+    },
+  };
+  const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
+  for (const hm of env.hostModules) {
+    imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
+  }
+  let memory: WebAssembly.Memory | undefined;
+  const outcome = (exitCode: number, error?: RunError): RunOutcome => {
+    const bytes = memory?.buffer.byteLength ?? 0;
+    const exhausted = env.memoryLimit !== undefined && bytes + 65536 > env.memoryLimit;
+    let err = error;
+    if (err?.code === 'trap' && exhausted) err = { code: 'out-of-memory', message: err.message };
+    return {
+      exitCode,
+      stdout: wasi.stdout.bytes(),
+      stderr: wasi.stderr.bytes(),
+      ...(err ? { error: err } : {}),
+      memoryBytes: bytes,
+      memoryExhausted: exhausted,
+      durationMs: performance.now() - started,
+      violations,
+    };
+  };
+  try {
+    const memImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
+    if (memImport) {
+      memory = new WebAssembly.Memory({
+        initial: 1,
+        ...(env.memoryLimit !== undefined ? { maximum: Math.floor(env.memoryLimit / 65536) } : {}),
+      });
+      imports[memImport.module] = {
+        ...(imports[memImport.module] ?? {}),
+        [memImport.name]: memory,
+      };
+    }
+    const instance = new WebAssembly.Instance(module, imports);
+    // Usually `memory`; Go names it `mem`. Any exported memory is the guest's.
+    const exported =
+      instance.exports.memory ??
+      Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
+    if (exported instanceof WebAssembly.Memory) memory = exported;
+    if (memory) wasi.attach(memory);
+    const entry = instance.exports[request.entry];
+    if (typeof entry !== 'function') {
+      return outcome(1, {
+        code: 'no-entry-point',
+        message: `the module exports no \`${request.entry}\` function`,
+      });
+    }
+    (entry as () => unknown)();
+    return outcome(0);
+  } catch (error) {
+    if (error instanceof ProcExit) return outcome(error.code);
+    if (error instanceof OutputLimitExceeded)
+      return outcome(1, { code: 'output-limit', message: error.message });
+    if (error instanceof Cancelled)
+      return outcome(1, { code: 'cancelled', message: error.message });
+    if (isStackOverflow(error))
+      return outcome(1, { code: 'stack-overflow', message: 'the guest overflowed its call stack' });
+    if (error instanceof WebAssembly.LinkError)
+      return outcome(1, { code: 'invalid-wasm', message: error.message });
+    if (error instanceof WebAssembly.RuntimeError)
+      return outcome(1, { code: 'trap', message: `the guest trapped: ${error.message}` });
+    return outcome(1, {
+      code: 'trap',
+      message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// Loading a core module: recognise what the bytes are, cap its memory to the
+// policy's limit, compile once per content digest, and refuse imports the
+// host does not provide, all of them in one message.
+
+import { createHash } from 'node:crypto';
+import {
+  ComponentNotModuleError,
+  InvalidWasmError,
+  MemoryLimitError,
+  NotWasmError,
+  UnsupportedImportsError,
+} from './errors.js';
+import { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
+import { binaryKind, capMemories, memoriesOf, PAGE } from './wasm-binary.js';
+
+/** Names of the functions an extra import module provides. */
+export interface ImportModuleNames {
+  readonly name: string;
+  readonly functions: readonly string[];
+}
+
+export interface LoadModuleOptions {
+  /** How the module is named in messages, e.g. its file name. */
+  name?: string;
+  /** Largest linear memory the guest may have, in bytes. */
+  memoryLimit?: number;
+  /** Import modules provided besides wasi_snapshot_preview1. */
+  hostModules?: readonly ImportModuleNames[];
+}
+
+export interface LoadedModule {
+  /** SHA-256 of the bytes as given, hex. */
+  readonly digest: string;
+  readonly name: string;
+  readonly module: WebAssembly.Module;
+  readonly size: number;
+  readonly imports: readonly WebAssembly.ModuleImportDescriptor[];
+  readonly exports: readonly WebAssembly.ModuleExportDescriptor[];
+  /** Pages the memory starts with and may grow to (after capping). */
+  readonly memory:
+    | {
+        readonly initialPages: number;
+        readonly maxPages: number | undefined;
+        readonly imported: boolean;
+      }
+    | undefined;
+  /** Contents of the custom sections with this name. */
+  customSections(name: string): ArrayBuffer[];
+}
+
+const cache = new Map<string, Promise<LoadedModule>>();
+const CACHE_LIMIT = 128;
+
+export function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const PREVIEW1 = new Set<string>(PREVIEW1_FUNCTIONS);
+
+/** Compile (or reuse) a core module; typed errors say what is wrong. */
+export function loadModule(
+  bytes: Uint8Array,
+  options: LoadModuleOptions = {},
+): Promise<LoadedModule> {
+  const name = options.name ?? 'the module';
+  const kind = binaryKind(bytes);
+  if (kind === 'not-wasm') return Promise.reject(new NotWasmError(name));
+  if (kind === 'component') return Promise.reject(new ComponentNotModuleError(name));
+  const digest = digestOf(bytes);
+  const maxPages =
+    options.memoryLimit === undefined ? undefined : Math.floor(options.memoryLimit / PAGE);
+  const hostKey = (options.hostModules ?? [])
+    .map((m) => `${m.name}:${m.functions.join(',')}`)
+    .join(';');
+  const key = `${digest}:${maxPages ?? '-'}:${hostKey}`;
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = compile(bytes, digest, name, maxPages, options.hostModules ?? []);
+    cache.set(key, loaded);
+    loaded.catch(() => cache.delete(key));
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  }
+  return loaded;
+}
+
+async function compile(
+  bytes: Uint8Array,
+  digest: string,
+  name: string,
+  maxPages: number | undefined,
+  hostModules: readonly ImportModuleNames[],
+): Promise<LoadedModule> {
+  let memories: ReturnType<typeof memoriesOf>;
+  try {
+    memories = memoriesOf(bytes);
+  } catch (error) {
+    throw new InvalidWasmError(name, (error as Error).message);
+  }
+  let capped = bytes;
+  if (maxPages !== undefined) {
+    for (const m of memories) {
+      if (m.memory64) throw new InvalidWasmError(name, '64-bit memories are not supported');
+      if (m.min > maxPages) {
+        throw new MemoryLimitError(
+          `${name} needs ${m.min * 64} KiB of memory to start, more than the limit of ${maxPages * 64} KiB; raise \`resources.limits.memory\``,
+        );
+      }
+    }
+    capped = capMemories(bytes, maxPages);
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    throw new InvalidWasmError(name, (error as Error).message);
+  }
+  const imports = WebAssembly.Module.imports(module);
+  const provided = new Map(hostModules.map((m) => [m.name, new Set(m.functions)]));
+  const unsupported: string[] = [];
+  for (const imp of imports) {
+    const id = `${imp.module}.${imp.name}`;
+    if (imp.kind === 'memory' && memories.some((m) => m.imported)) continue;
+    if (imp.kind !== 'function') {
+      unsupported.push(`${id} (${imp.kind})`);
+    } else if (imp.module === WASI_MODULE) {
+      if (!PREVIEW1.has(imp.name)) unsupported.push(id);
+    } else if (!provided.get(imp.module)?.has(imp.name)) {
+      unsupported.push(
+        imp.module === 'wasi_unstable'
+          ? `${id} (the pre-2020 WASI snapshot; rebuild against wasi_snapshot_preview1)`
+          : id,
+      );
+    }
+  }
+  if (unsupported.length > 0) throw new UnsupportedImportsError(name, unsupported);
+  const mem = memories[0];
+  const finalMax =
+    mem === undefined
+      ? undefined
+      : maxPages === undefined
+        ? mem.max
+        : Math.min(mem.max ?? maxPages, maxPages);
+  return Object.freeze({
+    digest,
+    name,
+    module,
+    size: bytes.length,
+    imports,
+    exports: WebAssembly.Module.exports(module),
+    memory:
+      mem === undefined
+        ? undefined
+        : Object.freeze({ initialPages: mem.min, maxPages: finalMax, imported: mem.imported }),
+    customSections: (section: string) => WebAssembly.Module.customSections(module, section),
+  });
+}
+
+/** For tests: forget compiled modules. */
+export function clearModuleCache(): void {
+  cache.clear();
+}

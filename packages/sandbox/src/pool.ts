@@ -1,0 +1,236 @@
+// Worker threads that run guests. A call gets an idle worker (or waits for
+// one); a call past its deadline, or cancelled and not stopping, gets its
+// worker terminated, and a fresh worker takes its place when next needed.
+
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { PolicyDocument } from '@mcpkit/wasm-policy';
+import { type BridgeHandler, serveBridge } from './bridge.js';
+import { CancelledError, ClosedError, DeadlineError, WorkerCrashedError } from './errors.js';
+import type { HostModuleSource } from './host-module.js';
+import type { RunOutcome, RunRequest } from './instance.js';
+import type { Violation } from './violation.js';
+import type { WorkerEvent, WorkerRun } from './worker.js';
+
+export interface PoolJob {
+  moduleKey: string;
+  module: WebAssembly.Module;
+  policyKey: string;
+  policy: PolicyDocument;
+  memoryLimit: number | undefined;
+  hostModules: readonly HostModuleSource[];
+  request: RunRequest;
+  deadlineMs: number;
+  signal?: AbortSignal | undefined;
+  onStderr?: ((chunk: Uint8Array) => void) | undefined;
+  onViolation?: ((v: Violation) => void) | undefined;
+  channels?: ReadonlyMap<string, BridgeHandler> | undefined;
+}
+
+export interface WorkerPoolOptions {
+  /** Workers at most (default: one per CPU, at least 2). */
+  size?: number;
+  /** Workers started ahead of the first call. */
+  warm?: number;
+  /** Heap limits of each worker (its JavaScript, not the guest's linear memory). */
+  maxHeapMb?: number;
+}
+
+interface Slot {
+  worker: Worker;
+  cancel: Int32Array;
+  modules: Set<string>;
+  policies: Set<string>;
+  channels: ReadonlyMap<string, BridgeHandler>;
+  busy: boolean;
+  dead: boolean;
+  current?: { id: number; settle: (e: WorkerEvent | Error) => void };
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+const NO_CHANNELS: ReadonlyMap<string, BridgeHandler> = new Map();
+const CANCEL_GRACE_MS = 50;
+
+export class WorkerPool {
+  readonly size: number;
+  readonly #slots: Slot[] = [];
+  readonly #waiting: Array<{ resolve: (slot: Slot) => void; reject: (e: Error) => void }> = [];
+  readonly #maxHeapMb: number;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? Math.max(2, availableParallelism()));
+    this.#maxHeapMb = options.maxHeapMb ?? 256;
+    for (let i = 0; i < Math.min(options.warm ?? 0, this.size); i++)
+      this.#slots.push(this.#spawn());
+  }
+
+  get workers(): number {
+    return this.#slots.length;
+  }
+
+  #spawn(): Slot {
+    const { port1, port2 } = new MessageChannel();
+    const bridgeFlag = new SharedArrayBuffer(4);
+    const cancelFlag = new SharedArrayBuffer(4);
+    const worker = new Worker(WORKER_URL, {
+      workerData: { bridgePort: port2, bridgeFlag, cancelFlag },
+      transferList: [port2],
+      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 32 },
+      stdout: false,
+      stderr: false,
+    });
+    const slot: Slot = {
+      worker,
+      cancel: new Int32Array(cancelFlag),
+      modules: new Set(),
+      policies: new Set(),
+      channels: NO_CHANNELS,
+      busy: false,
+      dead: false,
+    };
+    serveBridge(port1, bridgeFlag, () => slot.channels);
+    worker.unref();
+    port1.unref();
+    worker.on('message', (e: WorkerEvent) => slot.current?.settle(e));
+    const lost = (why: string) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      this.#remove(slot);
+      slot.current?.settle(new WorkerCrashedError(why));
+    };
+    worker.on('error', (e) => lost(e.message));
+    worker.on('exit', (code) => lost(`it exited with code ${code}`));
+    return slot;
+  }
+
+  #remove(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i >= 0) this.#slots.splice(i, 1);
+    // Someone waiting may now get a fresh worker.
+    const next = this.#waiting.shift();
+    if (next && !this.#closed) {
+      const fresh = this.#spawn();
+      this.#slots.push(fresh);
+      fresh.busy = true;
+      next.resolve(fresh);
+    }
+  }
+
+  #acquire(): Promise<Slot> {
+    if (this.#closed) return Promise.reject(new ClosedError());
+    const idle = this.#slots.find((s) => !s.busy && !s.dead);
+    if (idle) {
+      idle.busy = true;
+      return Promise.resolve(idle);
+    }
+    if (this.#slots.length < this.size) {
+      const slot = this.#spawn();
+      this.#slots.push(slot);
+      slot.busy = true;
+      return Promise.resolve(slot);
+    }
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  #release(slot: Slot): void {
+    slot.current = undefined;
+    if (slot.dead) return;
+    const next = this.#waiting.shift();
+    if (next) next.resolve(slot);
+    else slot.busy = false;
+  }
+
+  #kill(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.#remove(slot);
+    void slot.worker.terminate();
+  }
+
+  /** Run a guest in a worker; resolves with its outcome or rejects with a typed error. */
+  async run(job: PoolJob): Promise<RunOutcome> {
+    if (job.signal?.aborted) throw new CancelledError();
+    const slot = await this.#acquire();
+    if (job.signal?.aborted) {
+      this.#release(slot);
+      throw new CancelledError();
+    }
+    const id = this.#nextId++;
+    slot.channels = job.channels ?? NO_CHANNELS;
+    const msg: WorkerRun = {
+      type: 'run',
+      id,
+      moduleKey: job.moduleKey,
+      policyKey: job.policyKey,
+      memoryLimit: job.memoryLimit,
+      hostModules: job.hostModules,
+      request: job.request,
+    };
+    if (!slot.modules.has(job.moduleKey)) msg.module = job.module;
+    if (!slot.policies.has(job.policyKey)) msg.policy = job.policy;
+    return new Promise<RunOutcome>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        clearTimeout(grace);
+        job.signal?.removeEventListener('abort', onAbort);
+        this.#release(slot);
+      };
+      const onAbort = () => {
+        Atomics.store(slot.cancel, 0, 1);
+        // A guest that makes no host call never sees the flag: stop its thread.
+        grace = setTimeout(() => {
+          this.#kill(slot);
+          finish();
+          reject(new CancelledError());
+        }, CANCEL_GRACE_MS);
+      };
+      slot.current = {
+        id,
+        settle: (e) => {
+          if (e instanceof Error) {
+            finish();
+            reject(e);
+            return;
+          }
+          if (e.id !== id) return;
+          if (e.type === 'stderr') job.onStderr?.(e.chunk);
+          else if (e.type === 'violation') job.onViolation?.(e.violation);
+          else if (e.type === 'done') {
+            slot.modules.add(job.moduleKey);
+            slot.policies.add(job.policyKey);
+            finish();
+            resolve(e.outcome);
+          } else if (e.type === 'failed') {
+            finish();
+            reject(new WorkerCrashedError(e.message));
+          }
+        },
+      };
+      timer = setTimeout(() => {
+        this.#kill(slot);
+        finish();
+        reject(new DeadlineError(job.deadlineMs));
+      }, job.deadlineMs);
+      job.signal?.addEventListener('abort', onAbort, { once: true });
+      slot.worker.postMessage(msg);
+    });
+  }
+
+  /** Stop every worker; calls in flight fail with `closed`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const w of this.#waiting.splice(0)) w.reject(new ClosedError());
+    await Promise.all(
+      [...this.#slots].map((s) => {
+        s.dead = true;
+        s.current?.settle(new ClosedError());
+        return s.worker.terminate();
+      }),
+    );
+    this.#slots.length = 0;
+  }
+}

@@ -1,0 +1,274 @@
+// A guest ready to run: its compiled module, its policy, its limits, and
+// where it runs (a worker from a pool, or inline on the calling thread).
+
+import { createHash } from 'node:crypto';
+import { type CompiledPolicy, type PolicyDocument, serializePolicy } from '@mcpkit/wasm-policy';
+import type { BridgeHandler } from './bridge.js';
+import {
+  CancelledError,
+  ConcurrencyLimitError,
+  InvalidWasmError,
+  NoEntryPointError,
+  OutOfMemoryError,
+  OutputLimitError,
+  type SandboxError,
+  StackOverflowError,
+  TrapError,
+} from './errors.js';
+import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
+import { compiledPolicyOf, type RunOutcome, runInstance } from './instance.js';
+import { type LoadedModule, loadModule } from './module.js';
+import { WorkerPool } from './pool.js';
+import type { Violation, ViolationListener } from './violation.js';
+
+/** Limits that apply when the policy sets none. */
+export const DEFAULT_LIMITS = Object.freeze({
+  memory: 256 * 1024 * 1024,
+  executionTime: 30_000,
+  output: 4 * 1024 * 1024,
+  concurrency: 8,
+});
+
+/** Calls that may wait for a turn, per component, beyond those running. */
+const MAX_QUEUED = 64;
+
+export interface SandboxOptions {
+  /** The component's id, in violations and messages. */
+  id: string;
+  /** The core module (WASI preview1 command). */
+  bytes: Uint8Array;
+  policy: PolicyDocument;
+  /** How the module is named in messages (a file name); default the id. */
+  name?: string;
+  /** `worker` (default; deadlines enforced) or `inline` (trusted code only: no deadline). */
+  isolation?: 'worker' | 'inline';
+  /** Shared pool; one is created when not given and isolation is `worker`. */
+  pool?: WorkerPool;
+  /** Extra import modules (the host function API). */
+  hostModules?: readonly HostModuleSource[];
+  /** Handlers for host functions' `ctx.call(channel, payload)`. */
+  channels?: Readonly<Record<string, BridgeHandler>>;
+  /** Candidate environment for every call; the policy filters it. Default: empty. */
+  env?: Readonly<Record<string, string>>;
+  onViolation?: ViolationListener;
+}
+
+export interface RunOptions {
+  /** argv after the program name. */
+  args?: readonly string[];
+  /** argv[0]; default the id. */
+  program?: string;
+  stdin?: Uint8Array | string;
+  /** Merged over the sandbox's environment; still filtered by the policy. */
+  env?: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+  onStderr?: (chunk: Uint8Array) => void;
+  /** Export to call (default `_start`). */
+  entry?: string;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+  readonly durationMs: number;
+  readonly memoryBytes: number;
+  /** The guest's memory reached its limit (it may have handled that itself). */
+  readonly memoryExhausted: boolean;
+  readonly violations: readonly Violation[];
+}
+
+export interface EffectiveLimits {
+  readonly memory: number;
+  readonly executionTime: number;
+  readonly output: number;
+  readonly concurrency: number;
+}
+
+const encoder = new TextEncoder();
+let sharedPool: WorkerPool | undefined;
+
+/** The pool used by sandboxes created without one. */
+export function defaultPool(): WorkerPool {
+  sharedPool ??= new WorkerPool();
+  return sharedPool;
+}
+
+export class Sandbox {
+  readonly id: string;
+  readonly module: LoadedModule;
+  readonly policy: CompiledPolicy;
+  readonly limits: EffectiveLimits;
+  readonly isolation: 'worker' | 'inline';
+  readonly #document: PolicyDocument;
+  readonly #policyKey: string;
+  readonly #options: SandboxOptions;
+  readonly #channels: ReadonlyMap<string, BridgeHandler>;
+  readonly #inlineHostModules: readonly HostModule[];
+  #running = 0;
+  readonly #queue: Array<() => void> = [];
+
+  private constructor(
+    options: SandboxOptions,
+    module: LoadedModule,
+    hostModules: readonly HostModule[],
+  ) {
+    this.id = options.id;
+    this.module = module;
+    this.#options = options;
+    // The sandbox needs only the core sections; extension sections may not cross threads.
+    this.#document = { ...options.policy, extensions: {} };
+    this.policy = compiledPolicyOf(this.#document);
+    const l = options.policy.limits;
+    this.limits = Object.freeze({
+      memory: l.memory ?? DEFAULT_LIMITS.memory,
+      executionTime: l.executionTime ?? DEFAULT_LIMITS.executionTime,
+      output: l.output ?? DEFAULT_LIMITS.output,
+      concurrency:
+        l.concurrency ??
+        (l.cpu !== undefined ? Math.max(1, Math.ceil(l.cpu)) : DEFAULT_LIMITS.concurrency),
+    });
+    this.isolation = options.isolation ?? options.policy.runtime.isolation ?? 'worker';
+    this.#policyKey = createHash('sha256')
+      .update(JSON.stringify(serializePolicy(this.#document)))
+      .digest('hex');
+    this.#channels = new Map(Object.entries(options.channels ?? {}));
+    this.#inlineHostModules = hostModules;
+  }
+
+  /** Load and check the module (typed errors for non-wasm, components, unsupported imports). */
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    const memory = options.policy.limits.memory ?? DEFAULT_LIMITS.memory;
+    const module = await loadModule(options.bytes, {
+      name: options.name ?? options.id,
+      memoryLimit: memory,
+      hostModules: options.hostModules ?? [],
+    });
+    const inline = (options.isolation ?? options.policy.runtime.isolation) === 'inline';
+    const hostModules = inline
+      ? await Promise.all(
+          (options.hostModules ?? []).map(async (s) =>
+            (await loadHostModuleFactory(s.url))(s.options ?? {}),
+          ),
+        )
+      : [];
+    return new Sandbox(options, module, hostModules);
+  }
+
+  /** Calls running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  async #turn(): Promise<void> {
+    if (this.#running < this.limits.concurrency) {
+      this.#running++;
+      return;
+    }
+    if (this.#queue.length >= MAX_QUEUED)
+      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + MAX_QUEUED);
+    await new Promise<void>((resolve) => this.#queue.push(resolve));
+    this.#running++;
+  }
+
+  #done(): void {
+    this.#running--;
+    this.#queue.shift()?.();
+  }
+
+  /** Run the guest once, in a fresh instance. */
+  async run(options: RunOptions = {}): Promise<RunResult> {
+    await this.#turn();
+    try {
+      const request = {
+        component: this.id,
+        args: [options.program ?? this.id, ...(options.args ?? [])],
+        env: { ...(this.#options.env ?? {}), ...(options.env ?? {}) },
+        stdin:
+          typeof options.stdin === 'string'
+            ? encoder.encode(options.stdin)
+            : (options.stdin ?? new Uint8Array(0)),
+        maxOutput: this.limits.output,
+        entry: options.entry ?? '_start',
+      };
+      let outcome: RunOutcome;
+      if (this.isolation === 'inline') {
+        if (options.signal?.aborted) throw new CancelledError();
+        outcome = runInstance(this.module.module, request, {
+          policy: this.policy,
+          hostModules: this.#inlineHostModules,
+          memoryLimit: this.limits.memory,
+          hostOptions: new Map(
+            (this.#options.hostModules ?? []).map((s) => [s.name, s.options ?? {}]),
+          ),
+          ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+          ...(this.#options.onViolation ? { onViolation: this.#options.onViolation } : {}),
+          ...(options.signal ? { cancelled: () => options.signal!.aborted } : {}),
+        });
+      } else {
+        const pool = this.#options.pool ?? defaultPool();
+        outcome = await pool.run({
+          moduleKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
+          module: this.module.module,
+          policyKey: this.#policyKey,
+          policy: this.#document,
+          memoryLimit: this.limits.memory,
+          hostModules: this.#options.hostModules ?? [],
+          request,
+          deadlineMs: this.limits.executionTime,
+          signal: options.signal,
+          onStderr: options.onStderr,
+          onViolation: this.#options.onViolation,
+          channels: this.#channels,
+        });
+      }
+      return this.#result(outcome);
+    } finally {
+      this.#done();
+    }
+  }
+
+  #result(o: RunOutcome): RunResult {
+    if (o.error) throw this.#error(o);
+    return Object.freeze({
+      exitCode: o.exitCode,
+      stdout: o.stdout,
+      stderr: o.stderr,
+      durationMs: o.durationMs,
+      memoryBytes: o.memoryBytes,
+      memoryExhausted: o.memoryExhausted,
+      violations: o.violations,
+    });
+  }
+
+  #error(o: RunOutcome): SandboxError {
+    const e = o.error!;
+    let err: SandboxError;
+    switch (e.code) {
+      case 'stack-overflow':
+        err = new StackOverflowError();
+        break;
+      case 'out-of-memory':
+        err = new OutOfMemoryError(this.limits.memory, e.message);
+        break;
+      case 'output-limit':
+        err = new OutputLimitError(
+          /stderr/.test(e.message) ? 'stderr' : 'stdout',
+          this.limits.output,
+        );
+        break;
+      case 'cancelled':
+        err = new CancelledError();
+        break;
+      case 'no-entry-point':
+        err = new NoEntryPointError(this.module.name, '_start');
+        break;
+      case 'invalid-wasm':
+        err = new InvalidWasmError(this.module.name, e.message);
+        break;
+      default:
+        err = new TrapError(e.message);
+    }
+    return Object.assign(err, { outcome: o });
+  }
+}

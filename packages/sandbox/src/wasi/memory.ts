@@ -1,0 +1,129 @@
+// Bounds-checked access to a guest's linear memory. Every pointer from the
+// guest is checked against the current size; a bad one raises GuestFault,
+// which the host function turns into EFAULT. Host memory is never reachable:
+// all access goes through views of the guest's own buffer.
+
+export class GuestFault extends Error {
+  constructor(pointer: number, length: number) {
+    super(`guest pointer ${pointer} (+${length}) is outside its memory`);
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Most iovecs in one call, as POSIX IOV_MAX. */
+export const MAX_IOVECS = 1024;
+
+export class GuestMemory {
+  #memory: WebAssembly.Memory | undefined;
+  #buffer: ArrayBuffer = new ArrayBuffer(0);
+  #view = new DataView(this.#buffer);
+  #bytes = new Uint8Array(this.#buffer);
+
+  attach(memory: WebAssembly.Memory): void {
+    this.#memory = memory;
+    this.#refresh();
+  }
+
+  #refresh(): void {
+    const buffer = this.#memory?.buffer as ArrayBuffer | undefined;
+    if (buffer && buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = new DataView(buffer);
+      this.#bytes = new Uint8Array(buffer);
+    }
+  }
+
+  /** Throws GuestFault unless [ptr, ptr + len) lies in memory. Returns ptr as unsigned. */
+  check(ptr: number, len: number): number {
+    const p = ptr >>> 0;
+    const l = len >>> 0;
+    if (this.#buffer.byteLength < p + l || this.#memory === undefined) {
+      this.#refresh();
+      if (this.#buffer.byteLength < p + l || this.#memory === undefined) throw new GuestFault(p, l);
+    }
+    return p;
+  }
+
+  // Each accessor checks first: the check may replace the views (memory grew),
+  // so the view must be read after it, never captured before.
+  u8(ptr: number): number {
+    const p = this.check(ptr, 1);
+    return this.#bytes[p]!;
+  }
+  setU8(ptr: number, v: number): void {
+    const p = this.check(ptr, 1);
+    this.#bytes[p] = v;
+  }
+  u16(ptr: number): number {
+    const p = this.check(ptr, 2);
+    return this.#view.getUint16(p, true);
+  }
+  setU16(ptr: number, v: number): void {
+    const p = this.check(ptr, 2);
+    this.#view.setUint16(p, v, true);
+  }
+  u32(ptr: number): number {
+    const p = this.check(ptr, 4);
+    return this.#view.getUint32(p, true);
+  }
+  setU32(ptr: number, v: number): void {
+    const p = this.check(ptr, 4);
+    this.#view.setUint32(p, v >>> 0, true);
+  }
+  u64(ptr: number): bigint {
+    const p = this.check(ptr, 8);
+    return this.#view.getBigUint64(p, true);
+  }
+  setU64(ptr: number, v: bigint): void {
+    const p = this.check(ptr, 8);
+    this.#view.setBigUint64(p, BigInt.asUintN(64, v), true);
+  }
+
+  /** A view (not a copy) of guest bytes; valid until the guest's memory grows. */
+  view(ptr: number, len: number): Uint8Array {
+    const p = this.check(ptr, len);
+    return this.#bytes.subarray(p, p + (len >>> 0));
+  }
+
+  /** UTF-8 text from guest memory; undefined when it is not valid UTF-8. */
+  text(ptr: number, len: number): string | undefined {
+    try {
+      return decoder.decode(this.view(ptr, len));
+    } catch (error) {
+      if (error instanceof GuestFault) throw error;
+      return undefined;
+    }
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    const p = this.check(ptr, data.length);
+    this.#bytes.set(data, p);
+  }
+
+  /** Encode text into guest memory, at most `max` bytes; returns the bytes written. */
+  writeText(ptr: number, text: string, max: number): number {
+    const bytes = encoder.encode(text);
+    const n = Math.min(bytes.length, max >>> 0);
+    this.write(ptr, bytes.subarray(0, n));
+    return n;
+  }
+
+  /** The (ptr, len) pairs of an iovec array, checked. */
+  iovecs(ptr: number, count: number): Array<[number, number]> {
+    const n = count >>> 0;
+    if (n > MAX_IOVECS) throw new RangeError('too many iovecs');
+    this.check(ptr, n * 8);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) {
+      const base = this.u32(ptr + i * 8);
+      const len = this.u32(ptr + i * 8 + 4);
+      this.check(base, len);
+      out.push([base, len]);
+    }
+    return out;
+  }
+}
+
+export { encoder as utf8Encoder };

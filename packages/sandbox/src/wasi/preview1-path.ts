@@ -1,0 +1,387 @@
+// preview1 host functions on paths. Each one resolves the guest path through
+// the storage gate (normalise, follow symlinks here, map to policy terms),
+// decides the access it needs, and only then touches the host.
+
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  type Stats,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+} from 'node:fs';
+import type { Access } from '@mcpkit/wasm-policy';
+import { normalizePath } from '@mcpkit/wasm-policy';
+import type { Resolved, ResolveFailure } from '../storage-gate.js';
+import { violation } from '../violation.js';
+import {
+  DIRECTORY_RIGHTS,
+  ERRNO,
+  FDFLAGS,
+  FILE_READ_RIGHTS,
+  FILE_RIGHTS,
+  FILE_WRITE_RIGHTS,
+  LOOKUP_SYMLINK_FOLLOW,
+  OFLAGS,
+  RIGHTS,
+} from './constants.js';
+import { guarded, type WasiContext } from './context.js';
+import type { DirEntry } from './fd-table.js';
+import { timesFor, writeFilestat } from './preview1-fd.js';
+
+type Fn = (...args: never[]) => number;
+
+const FAILURE_ERRNO: Record<ResolveFailure, number> = {
+  'not-found': ERRNO.NOENT,
+  'not-directory': ERRNO.NOTDIR,
+  loop: ERRNO.LOOP,
+  outside: ERRNO.NOTCAPABLE,
+  invalid: ERRNO.INVAL,
+  'too-long': ERRNO.NAMETOOLONG,
+};
+
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
+  const mem = ctx.memory;
+  const gate = ctx.gate;
+
+  /** The directory entry behind `fd`, holding `right`. */
+  const dirOf = (fd: number, right: bigint): DirEntry | number => {
+    const e = ctx.fd(fd);
+    if (!e) return ERRNO.BADF;
+    if (e.kind !== 'dir') return ERRNO.NOTDIR;
+    if ((e.rightsBase & right) !== right) return ERRNO.NOTCAPABLE;
+    return e;
+  };
+
+  /** Read the guest path, resolve it, or return an errno. */
+  const resolve = (dir: DirEntry, ptr: number, len: number, follow: boolean): Resolved | number => {
+    const path = mem.text(ptr, len);
+    if (path === undefined) return ERRNO.ILSEQ;
+    const r = gate.resolve(dir.real, dir.preopen, path, follow);
+    if (!r.ok) {
+      if (r.failure === 'outside') {
+        gate.report(
+          violation(gate.component, 'storage', `${dir.preopen.guestPath}/${path}`, 'resolve', {
+            rule: null,
+            reason: 'the path climbs out of its preopened directory with `..`, or is absolute',
+          }),
+        );
+      }
+      return FAILURE_ERRNO[r.failure];
+    }
+    return r.value;
+  };
+
+  /** Decide every access in `accesses`; the first refusal is the errno. */
+  const allowed = (target: Resolved, ...accesses: Access[]): number => {
+    for (const a of accesses) if (!gate.check(target, a).allowed) return ERRNO.ACCES;
+    return ERRNO.SUCCESS;
+  };
+
+  /**
+   * A link at `link` pointing to `linkTarget` may only be planted where the
+   * guest could read the target itself: others (the host, other tools) may
+   * follow it later.
+   */
+  const plantable = (link: Resolved, linkTarget: string): number => {
+    const parent = link.policyPath.slice(0, link.policyPath.lastIndexOf('/')) || '/';
+    const pointsTo = normalizePath(
+      linkTarget.startsWith('/') ? linkTarget : `${parent}/${linkTarget}`,
+    );
+    if (typeof pointsTo !== 'string') return ERRNO.NOTCAPABLE;
+    return allowed({ real: pointsTo, policyPath: pointsTo, stat: undefined }, 'read');
+  };
+
+  /** After a check, the same inode must be what we touch: narrows check-then-use races. */
+  const same = (a: Stats | undefined, b: Stats | undefined) =>
+    !!a && !!b && a.ino === b.ino && a.dev === b.dev;
+
+  return {
+    path_open: guarded(
+      (
+        dirfd: number,
+        dirflags: number,
+        pathPtr: number,
+        pathLen: number,
+        oflags: number,
+        rightsBase: bigint,
+        rightsInheriting: bigint,
+        fdflags: number,
+        out: number,
+      ) => {
+        const dir = dirOf(dirfd, RIGHTS.PATH_OPEN);
+        if (typeof dir === 'number') return dir;
+        mem.check(out, 4);
+        const target = resolve(dir, pathPtr, pathLen, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        if (typeof target === 'number') return target;
+        const create = (oflags & OFLAGS.CREAT) !== 0;
+        const truncate = (oflags & OFLAGS.TRUNC) !== 0;
+        const wantsDir = (oflags & OFLAGS.DIRECTORY) !== 0;
+        let base = rightsBase & dir.rightsInheriting;
+        const inheriting = rightsInheriting & dir.rightsInheriting;
+        // Writing is what the guest asked for when it wants FD_WRITE or
+        // changes the file at open. The other write-ish rights (set size,
+        // allocate, set times) come along with many libraries' plain opens
+        // (Go's os.Open asks for them): without FD_WRITE the descriptor is
+        // read-only and they are dropped, as POSIX O_RDONLY would have it.
+        const wantsWrite =
+          (base & RIGHTS.FD_WRITE) !== 0n || (fdflags & FDFLAGS.APPEND) !== 0 || create || truncate;
+        // Opening with no read or write right still reveals the file: it needs read.
+        const wantsRead = (base & FILE_READ_RIGHTS) !== 0n || !wantsWrite;
+        if (wantsRead) {
+          const e = allowed(target, 'read');
+          if (e) return e;
+        }
+        if (wantsWrite) {
+          const e = allowed(target, 'write');
+          if (e) return e;
+        } else base &= ~FILE_WRITE_RIGHTS;
+        const existed = target.stat;
+        if (existed === undefined && !create) return ERRNO.NOENT;
+        if (existed !== undefined && create && oflags & OFLAGS.EXCL) return ERRNO.EXIST;
+        if (existed?.isSymbolicLink()) return ERRNO.LOOP;
+        if (existed?.isDirectory()) {
+          if (truncate || (base & RIGHTS.FD_WRITE) !== 0n) return ERRNO.ISDIR;
+          const entry: DirEntry = {
+            kind: 'dir',
+            real: target.real,
+            preopen: dir.preopen,
+            isPreopen: false,
+            rightsBase: base & DIRECTORY_RIGHTS,
+            rightsInheriting: inheriting,
+          };
+          mem.setU32(out, ctx.fds.add(entry));
+          return ERRNO.SUCCESS;
+        }
+        if (wantsDir) return existed ? ERRNO.NOTDIR : ERRNO.NOENT;
+        const canRead = (base & FILE_READ_RIGHTS) !== 0n;
+        const canWrite = wantsWrite;
+        let flags = canWrite
+          ? canRead
+            ? constants.O_RDWR
+            : constants.O_WRONLY
+          : constants.O_RDONLY;
+        flags |= O_NOFOLLOW;
+        if (create) flags |= constants.O_CREAT;
+        if (oflags & OFLAGS.EXCL || (create && !existed)) flags |= constants.O_EXCL;
+        if (truncate) flags |= constants.O_TRUNC;
+        const hostFd = openSync(target.real, flags, 0o666);
+        const opened = fstatSync(hostFd);
+        const now = lstatSync(target.real, { throwIfNoEntry: false });
+        if ((existed && !same(existed, opened)) || !same(now, opened) || opened.isDirectory()) {
+          closeSync(hostFd);
+          return ERRNO.ACCES;
+        }
+        mem.setU32(
+          out,
+          ctx.fds.add({
+            kind: 'file',
+            hostFd,
+            real: target.real,
+            position: 0,
+            append: (fdflags & FDFLAGS.APPEND) !== 0,
+            closed: false,
+            rightsBase: base & FILE_RIGHTS,
+            rightsInheriting: 0n,
+          }),
+        );
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_filestat_get: guarded(
+      (fd: number, flags: number, ptr: number, len: number, out: number) => {
+        const dir = dirOf(fd, RIGHTS.PATH_FILESTAT_GET);
+        if (typeof dir === 'number') return dir;
+        const target = resolve(dir, ptr, len, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        if (typeof target === 'number') return target;
+        const e = allowed(target, 'read');
+        if (e) return e;
+        if (!target.stat) return ERRNO.NOENT;
+        writeFilestat(ctx, out, target.stat);
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_filestat_set_times: guarded(
+      (
+        fd: number,
+        flags: number,
+        ptr: number,
+        len: number,
+        atim: bigint,
+        mtim: bigint,
+        fst: number,
+      ) => {
+        const dir = dirOf(fd, RIGHTS.PATH_FILESTAT_SET_TIMES);
+        if (typeof dir === 'number') return dir;
+        const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+        const target = resolve(dir, ptr, len, follow);
+        if (typeof target === 'number') return target;
+        const e = allowed(target, 'write');
+        if (e) return e;
+        if (!target.stat) return ERRNO.NOENT;
+        const t = timesFor(fst, atim, mtim, target.stat);
+        if (typeof t === 'number') return t;
+        if (target.stat.isSymbolicLink()) lutimesSync(target.real, t[0], t[1]);
+        else utimesSync(target.real, t[0], t[1]);
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_create_directory: guarded((fd: number, ptr: number, len: number) => {
+      const dir = dirOf(fd, RIGHTS.PATH_CREATE_DIRECTORY);
+      if (typeof dir === 'number') return dir;
+      const target = resolve(dir, ptr, len, false);
+      if (typeof target === 'number') return target;
+      const e = allowed(target, 'write');
+      if (e) return e;
+      if (target.stat) return ERRNO.EXIST;
+      mkdirSync(target.real);
+      return ERRNO.SUCCESS;
+    }),
+
+    path_remove_directory: guarded((fd: number, ptr: number, len: number) => {
+      const dir = dirOf(fd, RIGHTS.PATH_REMOVE_DIRECTORY);
+      if (typeof dir === 'number') return dir;
+      const target = resolve(dir, ptr, len, false);
+      if (typeof target === 'number') return target;
+      const e = allowed(target, 'write');
+      if (e) return e;
+      if (!target.stat) return ERRNO.NOENT;
+      if (!target.stat.isDirectory()) return ERRNO.NOTDIR;
+      if (gate.roots.some((r) => r.real === target.real)) return ERRNO.BUSY;
+      rmdirSync(target.real);
+      return ERRNO.SUCCESS;
+    }),
+
+    path_unlink_file: guarded((fd: number, ptr: number, len: number) => {
+      const dir = dirOf(fd, RIGHTS.PATH_UNLINK_FILE);
+      if (typeof dir === 'number') return dir;
+      const target = resolve(dir, ptr, len, false);
+      if (typeof target === 'number') return target;
+      const e = allowed(target, 'write');
+      if (e) return e;
+      if (!target.stat) return ERRNO.NOENT;
+      if (target.stat.isDirectory()) return ERRNO.ISDIR;
+      const now = lstatSync(target.real, { throwIfNoEntry: false });
+      if (!same(now, target.stat)) return ERRNO.ACCES;
+      unlinkSync(target.real);
+      return ERRNO.SUCCESS;
+    }),
+
+    path_rename: guarded(
+      (
+        fd: number,
+        oldPtr: number,
+        oldLen: number,
+        newFd: number,
+        newPtr: number,
+        newLen: number,
+      ) => {
+        const from = dirOf(fd, RIGHTS.PATH_RENAME_SOURCE);
+        if (typeof from === 'number') return from;
+        const to = dirOf(newFd, RIGHTS.PATH_RENAME_TARGET);
+        if (typeof to === 'number') return to;
+        const src = resolve(from, oldPtr, oldLen, false);
+        if (typeof src === 'number') return src;
+        const dst = resolve(to, newPtr, newLen, false);
+        if (typeof dst === 'number') return dst;
+        // Moving takes a file out of one place and puts it in another: both ends are writes.
+        let e = allowed(src, 'write');
+        if (e) return e;
+        e = allowed(dst, 'write');
+        if (e) return e;
+        if (!src.stat) return ERRNO.NOENT;
+        if (gate.roots.some((r) => r.real === src.real)) return ERRNO.BUSY;
+        renameSync(src.real, dst.real);
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_link: guarded(
+      (
+        oldFd: number,
+        flags: number,
+        oldPtr: number,
+        oldLen: number,
+        newFd: number,
+        newPtr: number,
+        newLen: number,
+      ) => {
+        const from = dirOf(oldFd, RIGHTS.PATH_LINK_SOURCE);
+        if (typeof from === 'number') return from;
+        const to = dirOf(newFd, RIGHTS.PATH_LINK_TARGET);
+        if (typeof to === 'number') return to;
+        const src = resolve(from, oldPtr, oldLen, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        if (typeof src === 'number') return src;
+        const dst = resolve(to, newPtr, newLen, false);
+        if (typeof dst === 'number') return dst;
+        // A hard link is the same file under a new name: whoever may use the
+        // new name reads and writes the original, so the source needs both.
+        let e = allowed(src, 'read', 'write');
+        if (e) return e;
+        e = allowed(dst, 'write');
+        if (e) return e;
+        if (!src.stat) return ERRNO.NOENT;
+        if (src.stat.isDirectory()) return ERRNO.PERM;
+        if (dst.stat) return ERRNO.EXIST;
+        if (src.stat.isSymbolicLink()) {
+          // A hard link to a symlink is a new symlink: it may only point where the guest could read.
+          const r = plantable(dst, readlinkSync(src.real));
+          if (r) return r;
+        }
+        linkSync(src.real, dst.real);
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_symlink: guarded(
+      (oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) => {
+        const dir = dirOf(fd, RIGHTS.PATH_SYMLINK);
+        if (typeof dir === 'number') return dir;
+        const linkTarget = mem.text(oldPtr, oldLen);
+        if (linkTarget === undefined) return ERRNO.ILSEQ;
+        if (linkTarget.length === 0 || linkTarget.includes('\0')) return ERRNO.INVAL;
+        const link = resolve(dir, newPtr, newLen, false);
+        if (typeof link === 'number') return link;
+        const e = allowed(link, 'write');
+        if (e) return e;
+        if (link.stat) return ERRNO.EXIST;
+        const r = plantable(link, linkTarget);
+        if (r) return r;
+        symlinkSync(linkTarget, link.real);
+        return ERRNO.SUCCESS;
+      },
+    ),
+
+    path_readlink: guarded(
+      (fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) => {
+        const dir = dirOf(fd, RIGHTS.PATH_READLINK);
+        if (typeof dir === 'number') return dir;
+        const target = resolve(dir, ptr, len, false);
+        if (typeof target === 'number') return target;
+        const e = allowed(target, 'read');
+        if (e) return e;
+        if (!target.stat) return ERRNO.NOENT;
+        if (!target.stat.isSymbolicLink()) return ERRNO.INVAL;
+        mem.check(buf, bufLen);
+        mem.check(used, 4);
+        const n = mem.writeText(buf, readlinkSync(target.real), bufLen);
+        mem.setU32(used, n);
+        return ERRNO.SUCCESS;
+      },
+    ),
+  };
+}

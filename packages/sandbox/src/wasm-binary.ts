@@ -1,0 +1,202 @@
+// Just enough of the WebAssembly binary format to tell a module from a
+// component and to set the maximum of its memories, without a round trip
+// through a full toolchain that might change anything else.
+
+export type BinaryKind = 'module' | 'component' | 'not-wasm';
+
+export function binaryKind(bytes: Uint8Array): BinaryKind {
+  if (
+    bytes.length < 8 ||
+    bytes[0] !== 0 ||
+    bytes[1] !== 0x61 ||
+    bytes[2] !== 0x73 ||
+    bytes[3] !== 0x6d
+  ) {
+    return 'not-wasm';
+  }
+  // Version 1 is a core module; a component has layer 1 in bytes 6-7.
+  if (bytes[4] === 1 && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) return 'module';
+  if (bytes[6] === 1 && bytes[7] === 0) return 'component';
+  return 'module';
+}
+
+class Reader {
+  constructor(
+    readonly bytes: Uint8Array,
+    public pos: number,
+  ) {}
+  byte(): number {
+    if (this.pos >= this.bytes.length) throw new Error('unexpected end of the binary');
+    return this.bytes[this.pos++]!;
+  }
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 35) throw new Error('LEB128 number too long');
+    }
+    return result;
+  }
+  u64(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7n;
+      if (shift > 70n) throw new Error('LEB128 number too long');
+    }
+    return result;
+  }
+  name(): string {
+    const len = this.u32();
+    const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return s;
+  }
+}
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+export interface MemoryLimits {
+  readonly min: number;
+  readonly max: number | undefined;
+  readonly shared: boolean;
+  readonly memory64: boolean;
+  readonly imported: boolean;
+}
+
+interface Limits {
+  flags: number;
+  min: number;
+  max: number | undefined;
+  start: number;
+  end: number;
+}
+
+function readLimits(r: Reader): Limits {
+  const start = r.pos;
+  const flags = r.byte();
+  const is64 = (flags & 4) !== 0;
+  const min = is64 ? Number(r.u64()) : r.u32();
+  const max = flags & 1 ? (is64 ? Number(r.u64()) : r.u32()) : undefined;
+  return { flags, min, max, start, end: r.pos };
+}
+
+function skipValType(r: Reader): void {
+  const t = r.byte();
+  // Reference types with a heap type (0x63 / 0x64) carry one more immediate.
+  if (t === 0x63 || t === 0x64) r.u32();
+}
+
+/**
+ * Memories of a core module (imported and defined), in pages, and the byte
+ * ranges of their limits so they can be rewritten.
+ */
+function scanMemories(bytes: Uint8Array): Array<Limits & { imported: boolean }> {
+  const out: Array<Limits & { imported: boolean }> = [];
+  const r = new Reader(bytes, 8);
+  while (r.pos < bytes.length) {
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.pos + size;
+    if (end > bytes.length) throw new Error('a section runs past the end of the binary');
+    if (id === 2) {
+      const count = r.u32();
+      for (let i = 0; i < count; i++) {
+        r.name();
+        r.name();
+        const kind = r.byte();
+        if (kind === 0) r.u32();
+        else if (kind === 1) {
+          skipValType(r);
+          readLimits(r);
+        } else if (kind === 2) out.push({ ...readLimits(r), imported: true });
+        else if (kind === 3) {
+          skipValType(r);
+          r.byte();
+        } else if (kind === 4) {
+          r.byte();
+          r.u32();
+        } else throw new Error(`unknown import kind ${kind}`);
+      }
+    } else if (id === 5) {
+      const count = r.u32();
+      for (let i = 0; i < count; i++) out.push({ ...readLimits(r), imported: false });
+    }
+    r.pos = end;
+  }
+  return out;
+}
+
+export function memoriesOf(bytes: Uint8Array): MemoryLimits[] {
+  return scanMemories(bytes).map((m) => ({
+    min: m.min,
+    max: m.max,
+    shared: (m.flags & 2) !== 0,
+    memory64: (m.flags & 4) !== 0,
+    imported: m.imported,
+  }));
+}
+
+/**
+ * The module with every memory's maximum set to at most `maxPages`. Sections
+ * holding a changed limit are re-encoded; everything else is copied as is.
+ */
+export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
+  const memories = scanMemories(bytes).filter((m) => m.max === undefined || m.max > maxPages);
+  if (memories.length === 0) return bytes;
+  const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
+  const r = new Reader(bytes, 8);
+  while (r.pos < bytes.length) {
+    const sectionStart = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    const bodyStart = r.pos;
+    const end = bodyStart + size;
+    const patches = memories.filter((m) => m.start >= bodyStart && m.end <= end);
+    if (patches.length === 0) {
+      chunks.push(bytes.subarray(sectionStart, end));
+    } else {
+      const body: Uint8Array[] = [];
+      let at = bodyStart;
+      for (const m of patches) {
+        if ((m.flags & 4) !== 0) throw new Error('64-bit memories are not supported');
+        body.push(
+          bytes.subarray(at, m.start),
+          Uint8Array.from([m.flags | 1, ...uleb(m.min), ...uleb(maxPages)]),
+        );
+        at = m.end;
+      }
+      body.push(bytes.subarray(at, end));
+      const length = body.reduce((n, b) => n + b.length, 0);
+      chunks.push(Uint8Array.from([id, ...uleb(length)]), ...body);
+    }
+    r.pos = end;
+  }
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export const PAGE = 65536;
