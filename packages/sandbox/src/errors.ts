@@ -3,6 +3,8 @@
 
 export class SandboxError extends Error {
   readonly code: SandboxErrorCode;
+  /** What the guest had produced when it failed (output so far, violations), when it ran. */
+  outcome?: import('./instance.js').RunOutcome;
   constructor(code: SandboxErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;

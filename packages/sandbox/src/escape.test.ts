@@ -2,7 +2,7 @@
 // policy does not grant. A case fails if the guest gets through.
 
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox } from './sandbox.js';

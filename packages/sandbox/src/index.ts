@@ -1,1 +1,67 @@
-export {};
+// @mcpkit/sandbox: run WebAssembly under a compiled policy. Every capability a
+// guest uses is checked at the host-function boundary.
+
+export type { BridgeHandler } from './bridge.js';
+export {
+  EGRESS_ERROR_CODES,
+  EgressError,
+  type EgressErrorCode,
+  type EgressOptions,
+  type EgressRequest,
+  type EgressResponse,
+  EgressService,
+} from './egress.js';
+export {
+  CancelledError,
+  ClosedError,
+  ComponentNotModuleError,
+  ConcurrencyLimitError,
+  DeadlineError,
+  InvalidWasmError,
+  MemoryLimitError,
+  NoEntryPointError,
+  NotWasmError,
+  OutOfMemoryError,
+  OutputLimitError,
+  SANDBOX_ERROR_CODES,
+  SandboxError,
+  type SandboxErrorCode,
+  StackOverflowError,
+  TrapError,
+  UnsupportedImportsError,
+  WorkerCrashedError,
+} from './errors.js';
+export {
+  type HostCallContext,
+  type HostFunction,
+  type HostModule,
+  type HostModuleFactory,
+  type HostModuleSource,
+  type HostValue,
+  hostFunction,
+} from './host-module.js';
+export type { RunOutcome } from './instance.js';
+export {
+  clearModuleCache,
+  digestOf,
+  type LoadedModule,
+  type LoadModuleOptions,
+  loadModule,
+} from './module.js';
+export { WorkerPool, type WorkerPoolOptions } from './pool.js';
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_QUEUED,
+  defaultPool,
+  type EffectiveLimits,
+  type RunOptions,
+  type RunResult,
+  Sandbox,
+  type SandboxOptions,
+} from './sandbox.js';
+export { type Resolved, type ResolveResult, type Root, StorageGate } from './storage-gate.js';
+export { type Capability, type Violation, type ViolationListener, violation } from './violation.js';
+export { ERRNO, errnoName } from './wasi/constants.js';
+export { GuestMemory } from './wasi/memory.js';
+export { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
+export { type BinaryKind, binaryKind } from './wasm-binary.js';

@@ -121,9 +121,15 @@ export function runInstance(
     imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
   }
   let memory: WebAssembly.Memory | undefined;
+  let initialBytes = 0;
   const outcome = (exitCode: number, error?: RunError): RunOutcome => {
     const bytes = memory?.buffer.byteLength ?? 0;
-    const exhausted = env.memoryLimit !== undefined && bytes + 65536 > env.memoryLimit;
+    // A failed memory.grow cannot be observed; a memory within the last
+    // allocation's reach of the limit (1/16 of it, at least 2 MiB) is taken as exhausted.
+    const margin =
+      env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
+    const exhausted =
+      env.memoryLimit !== undefined && bytes > initialBytes && bytes + margin > env.memoryLimit;
     let err = error;
     if (err?.code === 'trap' && exhausted) err = { code: 'out-of-memory', message: err.message };
     return {
@@ -155,7 +161,10 @@ export function runInstance(
       instance.exports.memory ??
       Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
     if (exported instanceof WebAssembly.Memory) memory = exported;
-    if (memory) wasi.attach(memory);
+    if (memory) {
+      wasi.attach(memory);
+      initialBytes = memory.buffer.byteLength;
+    }
     const entry = instance.exports[request.entry];
     if (typeof entry !== 'function') {
       return outcome(1, {

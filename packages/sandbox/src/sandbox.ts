@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS = Object.freeze({
 });
 
 /** Calls that may wait for a turn, per component, beyond those running. */
-const MAX_QUEUED = 64;
+export const DEFAULT_MAX_QUEUED = 256;
 
 export interface SandboxOptions {
   /** The component's id, in violations and messages. */
@@ -51,6 +51,8 @@ export interface SandboxOptions {
   /** Candidate environment for every call; the policy filters it. Default: empty. */
   env?: Readonly<Record<string, string>>;
   onViolation?: ViolationListener;
+  /** Calls that may wait beyond the concurrency limit before new ones are refused. */
+  maxQueued?: number;
 }
 
 export interface RunOptions {
@@ -165,8 +167,9 @@ export class Sandbox {
       this.#running++;
       return;
     }
-    if (this.#queue.length >= MAX_QUEUED)
-      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + MAX_QUEUED);
+    const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    if (this.#queue.length >= maxQueued)
+      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + maxQueued);
     await new Promise<void>((resolve) => this.#queue.push(resolve));
     this.#running++;
   }
@@ -230,6 +233,13 @@ export class Sandbox {
 
   #result(o: RunOutcome): RunResult {
     if (o.error) throw this.#error(o);
+    // A guest that gave up at its memory limit failed for want of memory.
+    if (o.exitCode !== 0 && o.memoryExhausted) {
+      throw Object.assign(
+        new OutOfMemoryError(this.limits.memory, `it exited with code ${o.exitCode}`),
+        { outcome: o },
+      );
+    }
     return Object.freeze({
       exitCode: o.exitCode,
       stdout: o.stdout,

@@ -3,7 +3,14 @@
 
 import type { RuleRef } from '@mcpkit/wasm-policy';
 
-export type Capability = 'storage' | 'network' | 'environment' | 'memory' | 'time' | 'output' | 'host-function';
+export type Capability =
+  | 'storage'
+  | 'network'
+  | 'environment'
+  | 'memory'
+  | 'time'
+  | 'output'
+  | 'host-function';
 
 export interface Violation {
   /** Id of the component (guest) that attempted it. */

@@ -67,15 +67,17 @@ export function writeFilestat(
 export function withRights(ctx: WasiContext, fd: number, needed: bigint): FdEntry | number {
   const e = ctx.fd(fd);
   if (!e) return ERRNO.BADF;
-  if ((e.rightsBase & needed) !== needed) return ERRNO.BADF;
+  // Missing rights are ENOTCAPABLE, as the WASI specification (and uvwasi) has it.
+  if ((e.rightsBase & needed) !== needed) return ERRNO.NOTCAPABLE;
   return e;
 }
 
 function file(ctx: WasiContext, fd: number, needed: bigint): FileEntry | number {
-  const e = withRights(ctx, fd, needed);
-  if (typeof e === 'number') return e;
+  const e = ctx.fd(fd);
+  if (!e) return ERRNO.BADF;
   if (e.kind === 'dir') return ERRNO.ISDIR;
   if (e.kind !== 'file') return ERRNO.SPIPE;
+  if ((e.rightsBase & needed) !== needed) return ERRNO.NOTCAPABLE;
   return e;
 }
 
@@ -272,7 +274,8 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
       if (typeof e === 'number') return e;
       if (flags & ~(FDFLAGS.APPEND | FDFLAGS.NONBLOCK)) return ERRNO.NOTSUP;
       if (e.kind === 'file') {
-        if (flags & FDFLAGS.APPEND && (e.rightsBase & RIGHTS.FD_WRITE) === 0n) return ERRNO.BADF;
+        if (flags & FDFLAGS.APPEND && (e.rightsBase & RIGHTS.FD_WRITE) === 0n)
+          return ERRNO.NOTCAPABLE;
         e.append = (flags & FDFLAGS.APPEND) !== 0;
       }
       return ERRNO.SUCCESS;
@@ -401,7 +404,7 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
 
     fd_prestat_dir_name: guarded((fd: number, ptr: number, len: number) => {
       const e = ctx.fd(fd);
-      if (!e || e.kind !== 'dir' || !e.isPreopen) return ERRNO.BADF;
+      if (e?.kind !== 'dir' || !e.isPreopen) return ERRNO.BADF;
       const name = utf8Encoder.encode(e.preopen.guestPath);
       if (len >>> 0 < name.length) return ERRNO.NAMETOOLONG;
       mem.write(ptr, name);
