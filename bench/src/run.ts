@@ -1,9 +1,11 @@
 // `npm run bench -- <name> [--json] [--quick]`: one command per benchmark.
 
 import { runPolicyBench } from './policy.js';
+import { runSandboxBench } from './sandbox.js';
 
 const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   policy: runPolicyBench,
+  sandbox: runSandboxBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -101,7 +101,10 @@ export class StorageGate {
 
   /**
    * Directories to preopen: the literal directories of the storage allow
-   * rules that exist on this host (a file's parent for a file rule).
+   * rules that exist on this host (a file's parent for a file rule), and `/`
+   * last. Guest paths are host paths; with `/` preopened, a guest that names a
+   * path no rule grants still asks the host, so the refusal is decided here,
+   * reported, and can be explained, instead of failing silently in its libc.
    */
   static rootsOf(policy: CompiledPolicy): Root[] {
     const out = new Map<string, Root>();
@@ -121,14 +124,16 @@ export class StorageGate {
         // Vanished since: nothing to preopen.
       }
     }
-    return [...out.values()];
+    out.delete('/');
+    return [...out.values(), { guestPath: '/', real: '/' }];
   }
 
   /** A real host path in the terms of the policy (undoing host symlinks above a root). */
   policyPath(real: string): string {
     for (const r of this.#byReal) {
       if (real === r.real) return r.guestPath;
-      if (real.startsWith(r.real) && (r.real === '/' || real.charCodeAt(r.real.length) === 47)) {
+      if (r.real === '/') return r.guestPath === '/' ? real : `${r.guestPath}${real}`;
+      if (real.startsWith(r.real) && real.charCodeAt(r.real.length) === 47) {
         const rest = real.slice(r.real.length);
         return r.guestPath === '/' ? rest : `${r.guestPath}${rest}`;
       }

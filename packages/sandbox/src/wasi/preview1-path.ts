@@ -69,6 +69,19 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     const path = mem.text(ptr, len);
     if (path === undefined) return ERRNO.ILSEQ;
     const r = gate.resolve(dir.real, dir.preopen, path, follow);
+    if (!r.ok && r.failure !== 'outside') {
+      // Whether a path the policy does not grant exists is not the guest's business.
+      const base = gate.policyPath(dir.real);
+      const lexical = normalizePath(base === '/' ? `/${path}` : `${base}/${path}`);
+      if (
+        typeof lexical === 'string' &&
+        !gate.allows(lexical, 'read') &&
+        !gate.allows(lexical, 'write')
+      ) {
+        gate.check({ policyPath: lexical }, 'read');
+        return ERRNO.ACCES;
+      }
+    }
     if (!r.ok) {
       if (r.failure === 'outside') {
         gate.report(

@@ -1,0 +1,3 @@
+;; A command whose `_start` does nothing: what is left is the cost of running one.
+(module
+  (func (export "_start")))

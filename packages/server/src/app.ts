@@ -1,0 +1,101 @@
+// Everything a running server is made of, assembled from options: logger,
+// policies, store, worker pool, components, the MCP server. Used by `serve`
+// and by the one-shot commands that need components (`tool call`).
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { WorkerPool } from '@mcpkit/sandbox';
+import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
+import { type ComponentGuestFactory, ComponentManager } from './components.js';
+import type { Logger } from './logging.js';
+import { serverPolicyFrom, serverRegistry } from './policies.js';
+import { McpkitServer } from './server.js';
+import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
+
+export interface AppOptions {
+  logger: Logger;
+  dataDir?: string;
+  /** Server policy file: ceiling, global denies and limits, client tool rules. */
+  policyFile?: string;
+  /** Directories runtime grants may reach (added to the ceiling). */
+  allowDirs?: readonly string[];
+  /** Hosts runtime grants may reach (added to the ceiling). */
+  allowHosts?: readonly string[];
+  builtinTools?: boolean;
+  readOnly?: boolean;
+  /** The environment guests may be given, filtered by each policy (default: this process's). */
+  env?: Readonly<Record<string, string>>;
+  poolSize?: number;
+  componentGuest?: ComponentGuestFactory;
+}
+
+export interface App {
+  readonly logger: Logger;
+  readonly registry: ExtensionRegistry;
+  readonly serverPolicy: PolicyDocument;
+  readonly store: ComponentStore;
+  readonly pool: WorkerPool;
+  readonly manager: ComponentManager;
+  readonly server: McpkitServer;
+  /** Problems met restoring stored components (each skipped). */
+  readonly problems: readonly StoreProblem[];
+  close(): Promise<void>;
+}
+
+function processEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const registry = serverRegistry();
+  const policyText = options.policyFile
+    ? await readFile(resolve(options.policyFile), 'utf8').catch((e: Error) => {
+        throw new Error(`cannot read server policy \`${options.policyFile}\`: ${e.message}`);
+      })
+    : undefined;
+  const serverPolicy = serverPolicyFrom({
+    ...(policyText !== undefined ? { text: policyText, file: options.policyFile } : {}),
+    allowDirs: (options.allowDirs ?? []).map((d) => resolve(d)),
+    allowHosts: options.allowHosts ?? [],
+    registry,
+  });
+  const store = new ComponentStore(resolve(options.dataDir ?? defaultDataDir()));
+  await store.init();
+  const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
+  const manager = new ComponentManager({
+    store,
+    registry,
+    serverPolicy,
+    pool,
+    env: options.env ?? processEnv(),
+    onViolation: (v) =>
+      options.logger.warn({ violation: v }, `denied: ${v.capability} ${v.access} ${v.target}`),
+    ...(options.componentGuest ? { componentGuest: options.componentGuest } : {}),
+  });
+  const problems = await manager.restore();
+  for (const p of problems)
+    options.logger.error({ component: p.id }, `skipped a stored component: ${p.message}`);
+  const server = new McpkitServer({
+    manager,
+    registry,
+    logger: options.logger,
+    builtinTools: options.builtinTools !== false,
+    readOnly: options.readOnly === true,
+  });
+  return {
+    logger: options.logger,
+    registry,
+    serverPolicy,
+    store,
+    pool,
+    manager,
+    server,
+    problems,
+    async close() {
+      await server.close();
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,357 @@
+#!/usr/bin/env node
+// The `mcpkit` command: a thin layer over the functions in ./commands that
+// turns their results into text (or --json) and exit codes.
+
+import { readFileSync } from 'node:fs';
+import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { AppOptions } from './app.js';
+import {
+  embedManifestFile,
+  inspectComponent,
+  listComponents,
+  loadComponent,
+  unloadComponent,
+} from './commands/component.js';
+import {
+  type ExplainQuery,
+  explainPolicy,
+  schemaOfPolicy,
+  validatePolicyFile,
+} from './commands/policy.js';
+import { runModule } from './commands/run.js';
+import { serve } from './commands/serve.js';
+import { callToolOnce } from './commands/tool-call.js';
+import { examplesServeOptions } from './examples.js';
+import { createLogger, silentLogger } from './logging.js';
+import { SERVER_VERSION } from './server.js';
+
+/** Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error), 2 bad usage or input. */
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function hostPort(value: string | boolean): { host: string; port: number } {
+  if (value === true || value === '') return { host: '127.0.0.1', port: 8080 };
+  const text = String(value);
+  const m = /^(?:\[([^\]]+)\]|([^:]+))?(?::(\d+))?$/.exec(text);
+  if (!m) throw new InvalidArgumentError('expected host:port, host, or :port');
+  const port = m[3] ? Number(m[3]) : /^\d+$/.test(text) ? Number(text) : 8080;
+  if (/^\d+$/.test(text)) return { host: '127.0.0.1', port };
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+function appOptions(o: Record<string, unknown>, quiet = false): AppOptions {
+  return {
+    logger: quiet ? silentLogger() : createLogger((o.logLevel as string) ?? undefined),
+    ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+    ...(o.policy ? { policyFile: o.policy as string } : {}),
+    allowDirs: (o.allowDir as string[]) ?? [],
+    allowHosts: (o.allowHost as string[]) ?? [],
+    builtinTools: o.builtinTools !== false,
+    readOnly: o.readOnly === true,
+  };
+}
+
+function printDiagnostics(diagnostics: readonly Diagnostic[], file?: string): void {
+  for (const d of diagnostics) err(formatDiagnostic(d, file));
+}
+
+const program = new Command('mcpkit')
+  .description(
+    'Serve sandboxed WebAssembly tools over the Model Context Protocol, every capability checked by a policy.',
+  )
+  .version(SERVER_VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+const dataDirOption = () =>
+  new Option(
+    '--data-dir <dir>',
+    'where components, policies and grants are kept (default: the XDG data directory, or $MCPKIT_DATA_DIR)',
+  );
+
+program
+  .command('serve')
+  .description('serve MCP over stdio (default) or Streamable HTTP')
+  .addOption(dataDirOption())
+  .option(
+    '--http [host:port]',
+    'serve Streamable HTTP at /mcp instead of stdio (default 127.0.0.1:8080)',
+  )
+  .option(
+    '--policy <file>',
+    'server policy: ceiling for runtime grants, global denies and limits, which tools clients may call',
+  )
+  .option('--allow-dir <dir>', 'a directory runtime grants may reach (repeatable)', collect)
+  .option('--allow-host <host>', 'a host runtime grants may reach (repeatable)', collect)
+  .option('--component <path>', 'load this .wasm at start (repeatable)', collect)
+  .option('--examples', 'serve the bundled example tools (fs-tool reads examples/data)')
+  .option(
+    '--allowed-host <host>',
+    'Host header accepted over HTTP (repeatable; default: loopback names)',
+    collect,
+  )
+  .option(
+    '--allowed-origin <origin>',
+    'Origin accepted over HTTP (repeatable; default: loopback origins)',
+    collect,
+  )
+  .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
+  .option('--read-only', 'refuse loading, unloading and grants at run time')
+  .option('--log-level <level>', 'pino log level on stderr', 'info')
+  .action(async (o) => {
+    const base = appOptions(o);
+    const examples = o.examples ? examplesServeOptions() : undefined;
+    const serving = await serve({
+      ...base,
+      allowDirs: [...(base.allowDirs ?? []), ...(examples?.allowDirs ?? [])],
+      ...(examples?.policyFile && !o.policy ? { policyFile: examples.policyFile } : {}),
+      components: [...(examples?.components ?? []), ...((o.component as string[]) ?? [])],
+      ...(o.http !== undefined ? { http: hostPort(o.http) } : {}),
+      allowedHosts: (o.allowedHost as string[]) ?? [],
+      allowedOrigins: (o.allowedOrigin as string[]) ?? [],
+      ...(examples?.dataDir && !o.dataDir ? { dataDir: examples.dataDir } : {}),
+      ...(examples ? { startGrants: examples.grants } : {}),
+      onStdioClosed: () => process.exit(EXIT.failed),
+    });
+    if (serving.url) err(`mcpkit: serving MCP at ${serving.url}`);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      base.logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(EXIT.failed), 5000);
+      force.unref();
+      await serving.close();
+      process.exit(EXIT.ok);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    if (!o.http) process.stdin.on('end', () => void stop('stdin closed'));
+  });
+
+const policy = program.command('policy').description('check and explain policy files');
+
+policy
+  .command('validate')
+  .argument('<file>', 'a policy file (YAML or JSON)')
+  .option('--json', 'print the diagnostics as JSON')
+  .description('report every problem in a policy file (and the files it extends), compiler style')
+  .action(async (file: string, o) => {
+    const r = await validatePolicyFile(file);
+    if (o.json) json({ ok: r.ok, files: r.files, diagnostics: r.diagnostics });
+    else {
+      printDiagnostics(r.diagnostics, file);
+      if (r.ok)
+        out(
+          `${file}: ok${r.diagnostics.length ? ` (${r.diagnostics.length} warning${r.diagnostics.length > 1 ? 's' : ''})` : ''}`,
+        );
+    }
+    process.exitCode = r.ok ? EXIT.ok : EXIT.failed;
+  });
+
+policy
+  .command('explain')
+  .argument('<file>', 'a policy file')
+  .option('--storage <access path...>', 'decide `read` or `write` access to a path')
+  .option('--network <url>', 'decide a request to a URL (or a bare host)')
+  .option('--method <method>', 'HTTP method for --network', 'GET')
+  .option('--env <key>', 'decide reading an environment variable')
+  .option('--tool <name>', 'decide calling a tool (mcp.tools)')
+  .option('--args <json>', 'arguments for --tool, as JSON')
+  .option('--json', 'print the decision as JSON')
+  .description('print the decision the policy makes for one request, and the rule that made it')
+  .action(async (file: string, o) => {
+    let query: ExplainQuery;
+    if (o.storage) {
+      const [access, path] = o.storage as string[];
+      if ((access !== 'read' && access !== 'write') || !path)
+        throw new InvalidArgumentError('--storage takes `read|write <path>`');
+      query = { kind: 'storage', access, path };
+    } else if (o.network) query = { kind: 'network', url: o.network, method: o.method };
+    else if (o.env) query = { kind: 'env', key: o.env };
+    else if (o.tool)
+      query = { kind: 'tool', name: o.tool, ...(o.args ? { args: JSON.parse(o.args) } : {}) };
+    else {
+      err(
+        'say what to explain: --storage read|write <path>, --network <url>, --env <key> or --tool <name>',
+      );
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const r = await explainPolicy(file, query);
+    if (o.json) json(r);
+    else {
+      const d = r.decision;
+      out(`${d.allowed ? 'allowed' : 'denied'}: ${d.reason}`);
+      if (d.rule)
+        out(`  rule: ${d.rule.file ?? file}:${d.rule.line}:${d.rule.column} ${d.rule.pointer}`);
+    }
+    process.exitCode = r.decision.allowed ? EXIT.ok : EXIT.failed;
+  });
+
+policy
+  .command('schema')
+  .description('print the JSON Schema of policy files (with the mcp section), for editors')
+  .action(() => {
+    json(schemaOfPolicy());
+  });
+
+const component = program.command('component').description('manage stored components');
+
+component
+  .command('list')
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description('list stored components and their tools')
+  .action(async (o) => {
+    const r = await listComponents(appOptions(o, true));
+    if (o.json) json(r);
+    else {
+      if (r.components.length === 0) out('no components loaded');
+      for (const c of r.components) out(`${c.id}  ${c.kind}  ${c.tools.join(', ')}  (${c.source})`);
+      for (const p of r.problems) err(`skipped ${p.id}: ${p.message}`);
+    }
+  });
+
+component
+  .command('load')
+  .argument('<path>', 'a .wasm file')
+  .option(
+    '--policy <file>',
+    'its policy file (default: <name>.policy.yaml or policy.yaml beside it)',
+  )
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description('load a component into the store')
+  .action(async (path: string, o) => {
+    const c = await loadComponent(appOptions(o, true), path, o.policy);
+    if (o.json) json(c);
+    else out(`loaded ${c.id}: ${c.tools.join(', ')}`);
+  });
+
+component
+  .command('unload')
+  .argument('<id>', 'component id')
+  .addOption(dataDirOption())
+  .description('remove a component from the store')
+  .action(async (id: string, o) => {
+    await unloadComponent(appOptions(o, true), id);
+    out(`unloaded ${id}`);
+  });
+
+component
+  .command('inspect')
+  .argument('<target>', 'a stored component id or a .wasm path')
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description('show imports, tools, memory and policy of a component')
+  .action(async (target: string, o) => {
+    const r = await inspectComponent(appOptions(o, true), target);
+    if (o.json) json(r);
+    else {
+      for (const [k, v] of Object.entries(r)) {
+        if (v === undefined) continue;
+        if (k === 'policy' && typeof v === 'string') out(`policy:\n${v.replace(/^/gm, '  ')}`);
+        else if (Array.isArray(v))
+          out(
+            `${k}:\n${v.map((x) => `  - ${typeof x === 'string' ? x : ((x as { name?: string }).name ?? JSON.stringify(x))}`).join('\n') || '  (none)'}`,
+          );
+        else out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      }
+    }
+  });
+
+component
+  .command('embed-manifest')
+  .argument('<wasm>', 'a WASI command module')
+  .argument('<manifest>', 'tool manifest JSON ({"tools": [...]})')
+  .option('-o, --out <file>', 'write here instead of in place')
+  .description('write a tool manifest into the module (custom section `mcp:tools`)')
+  .action(async (wasm: string, manifest: string, o) => {
+    const r = await embedManifestFile(wasm, manifest, o.out);
+    out(
+      `embedded ${r.tools.length} tool${r.tools.length === 1 ? '' : 's'} (${r.tools.join(', ')}) into ${r.out}`,
+    );
+  });
+
+program
+  .command('tool')
+  .description('work with tools')
+  .command('call')
+  .argument('<tool>', 'tool name')
+  .option('--args <json>', 'arguments as a JSON object', '{}')
+  .option('--component <path>', 'load this .wasm first (repeatable)', collect)
+  .option('--allow-dir <dir>', 'a directory grants may reach', collect)
+  .addOption(dataDirOption())
+  .option('--json', 'print the whole CallToolResult as JSON')
+  .description('call one tool without a server (uses stored components and --component files)')
+  .action(async (name: string, o) => {
+    let args: Record<string, unknown>;
+    try {
+      args = JSON.parse(o.args);
+    } catch (e) {
+      throw new InvalidArgumentError(`--args is not JSON: ${(e as Error).message}`);
+    }
+    const r = await callToolOnce(
+      {
+        ...appOptions(o, true),
+        components: (o.component as string[]) ?? [],
+        onLog: (level, m) => err(`[${level}] ${m}`),
+      },
+      name,
+      args,
+    );
+    if (o.json) json(r);
+    else {
+      for (const c of r.content) out(c.type === 'text' ? c.text : JSON.stringify(c));
+    }
+    process.exitCode = r.isError ? EXIT.failed : EXIT.ok;
+  });
+
+program
+  .command('run')
+  .argument('<module>', 'a WASI command module (.wasm)')
+  .argument('[args...]', 'arguments for the module (after --)')
+  .option('--policy <file>', 'the policy to run it under (default: nothing granted)')
+  .option('--allow-dir <dir>', 'grant read and write to a directory (repeatable)', collect)
+  .option('--allow-host <host>', 'grant a host (repeatable)', collect)
+  .option('--allow-env <key>', 'pass an environment variable through (repeatable)', collect)
+  .description(
+    'run a WASI command module under a policy; stdin, stdout and the exit code pass through',
+  )
+  .action(async (wasm: string, args: string[], o) => {
+    const stdin = process.stdin.isTTY ? new Uint8Array() : new Uint8Array(readFileSync(0));
+    const r = await runModule(wasm, {
+      ...(o.policy ? { policyFile: o.policy } : {}),
+      allowDirs: o.allowDir ?? [],
+      allowHosts: o.allowHost ?? [],
+      allowEnv: o.allowEnv ?? [],
+      args,
+      stdin,
+      env: Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
+      onStdout: (chunk) => process.stdout.write(chunk),
+      onStderr: (chunk) => process.stderr.write(chunk),
+    });
+    printDiagnostics(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      o.policy,
+    );
+    if (r.denied) err(`mcpkit: the policy refused:\n${r.denied}`);
+    if (r.error) err(`mcpkit: ${r.error}`);
+    process.exitCode = r.exitCode;
+  });
+
+program.parseAsync(process.argv).catch((error: Error & { diagnostics?: Diagnostic[] }) => {
+  if (error.diagnostics) printDiagnostics(error.diagnostics);
+  err(`mcpkit: ${error.message}`);
+  process.exitCode = error instanceof InvalidArgumentError ? EXIT.usage : EXIT.failed;
+});

@@ -1,0 +1,138 @@
+// `mcpkit component list|load|unload|inspect|embed-manifest`.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { binaryKind, loadModule } from '@mcpkit/sandbox';
+import { type AppOptions, createApp } from '../app.js';
+import { writeFileAtomic } from '../atomic.js';
+import {
+  embedManifest,
+  MANIFEST_SECTION,
+  manifestFromSections,
+  parseManifest,
+} from '../manifest.js';
+import { policyText } from '../policies.js';
+
+export interface ComponentSummary {
+  id: string;
+  source: string;
+  kind: string;
+  digest: string;
+  loadedAt: string;
+  tools: string[];
+  grants: boolean;
+}
+
+async function withApp<T>(
+  options: AppOptions,
+  fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>,
+): Promise<T> {
+  const app = await createApp(options);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export async function listComponents(
+  options: AppOptions,
+): Promise<{ components: ComponentSummary[]; problems: { id: string; message: string }[] }> {
+  return withApp(options, async (app) => ({
+    components: app.manager.list().map((c) => ({
+      id: c.meta.id,
+      source: c.meta.source,
+      kind: c.meta.kind,
+      digest: c.meta.digest,
+      loadedAt: c.meta.loadedAt,
+      tools: app.server.index.of(c.meta.id).map((t) => t.name),
+      grants: c.grants !== undefined,
+    })),
+    problems: [...app.problems],
+  }));
+}
+
+export async function loadComponent(
+  options: AppOptions,
+  path: string,
+  policyPath?: string,
+): Promise<ComponentSummary> {
+  return withApp(options, async (app) => {
+    const c = await app.manager.load(path, policyPath ? { policyPath } : {});
+    return {
+      id: c.meta.id,
+      source: c.meta.source,
+      kind: c.meta.kind,
+      digest: c.meta.digest,
+      loadedAt: c.meta.loadedAt,
+      tools: app.server.index.of(c.meta.id).map((t) => t.name),
+      grants: false,
+    };
+  });
+}
+
+export async function unloadComponent(options: AppOptions, id: string): Promise<void> {
+  await withApp(options, (app) => app.manager.unload(id));
+}
+
+/** Describe a stored component (by id) or a .wasm file (by path): imports, tools, memory, policy. */
+export async function inspectComponent(
+  options: AppOptions,
+  target: string,
+): Promise<Record<string, unknown>> {
+  return withApp(options, async (app) => {
+    const loaded = app.manager.get(target);
+    if (loaded) {
+      return {
+        id: loaded.meta.id,
+        source: loaded.meta.source,
+        kind: loaded.meta.kind,
+        ...loaded.guest.describe(),
+        tools: loaded.guest.tools,
+        policy: policyText(loaded.effective, app.registry),
+      };
+    }
+    const bytes = await readFile(resolve(target)).catch(() => {
+      throw new Error(`\`${target}\` is neither a loaded component id nor a readable file`);
+    });
+    const kind = binaryKind(bytes);
+    if (kind !== 'module') return { path: resolve(target), kind, size: bytes.length };
+    const m = await loadModule(bytes, { name: target });
+    const manifest = manifestFromSections(m.customSections(MANIFEST_SECTION));
+    return {
+      path: resolve(target),
+      kind,
+      size: m.size,
+      digest: m.digest,
+      imports: m.imports.map((i) => `${i.module}.${i.name}`),
+      exports: m.exports.map((e) => `${e.name} (${e.kind})`),
+      memory: m.memory
+        ? {
+            initialBytes: m.memory.initialPages * 65536,
+            maxBytes: m.memory.maxPages === undefined ? null : m.memory.maxPages * 65536,
+          }
+        : null,
+      tools: manifest?.ok ? manifest.manifest.tools : null,
+      manifestProblems: manifest && !manifest.ok ? manifest.problems : undefined,
+    };
+  });
+}
+
+/** Write `manifest` into the module's `mcp:tools` section (to `out`, default in place). */
+export async function embedManifestFile(
+  wasm: string,
+  manifestFile: string,
+  out?: string,
+): Promise<{ tools: string[]; out: string; bytes: number }> {
+  const bytes = await readFile(resolve(wasm));
+  if (binaryKind(bytes) !== 'module')
+    throw new Error(`\`${wasm}\` is not a WebAssembly core module`);
+  const parsed = parseManifest(await readFile(resolve(manifestFile), 'utf8'));
+  if (!parsed.ok) throw new Error(`the manifest is invalid:\n  ${parsed.problems.join('\n  ')}`);
+  const result = embedManifest(bytes, parsed.manifest);
+  const target = resolve(out ?? wasm);
+  await (target === resolve(wasm)
+    ? writeFileAtomic(target, result, 0o644)
+    : writeFile(target, result));
+  return { tools: parsed.manifest.tools.map((t) => t.name), out: target, bytes: result.length };
+}

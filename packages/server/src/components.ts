@@ -1,0 +1,409 @@
+// Loading, keeping and changing components: from a path into the store,
+// from the store into a running guest under its effective policy, and the
+// runtime grants that change what a component may do.
+
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import {
+  binaryKind,
+  ComponentNotModuleError,
+  NotWasmError,
+  type ViolationListener,
+  type WorkerPool,
+} from '@mcpkit/sandbox';
+import {
+  type ExtensionRegistry,
+  emptyPolicy,
+  mergePolicies,
+  outsideCeiling,
+  type PolicyDocument,
+  quote,
+  readPolicy,
+} from '@mcpkit/wasm-policy';
+import { CommandGuest } from './command-guest.js';
+import type { Guest } from './guest.js';
+import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
+import { effectivePolicy, parsePolicy, policyText } from './policies.js';
+import {
+  type ComponentMeta,
+  type ComponentStore,
+  componentIdFrom,
+  type StoredComponent,
+  type StoreProblem,
+} from './store.js';
+
+/** A component ready to serve. */
+export interface LoadedComponent {
+  readonly meta: ComponentMeta;
+  /** Its own policy (from its policy file; empty when it came with none). */
+  readonly policy: PolicyDocument;
+  /** Runtime grants made to it. */
+  readonly grants: PolicyDocument | undefined;
+  /** What it runs under: policy + grants + the server's denies and limits. */
+  readonly effective: PolicyDocument;
+  readonly guest: Guest;
+}
+
+/** Turns a WebAssembly component (not a core module) into a Guest; supplied by the component loader. */
+export type ComponentGuestFactory = (input: {
+  id: string;
+  bytes: Uint8Array;
+  policy: PolicyDocument;
+  stored: StoredComponent;
+}) => Promise<Guest>;
+
+export interface ComponentManagerOptions {
+  store: ComponentStore;
+  registry: ExtensionRegistry;
+  serverPolicy: PolicyDocument;
+  pool?: WorkerPool;
+  /** The environment guests may be given (filtered by each policy). */
+  env?: Readonly<Record<string, string>>;
+  onViolation?: ViolationListener;
+  componentGuest?: ComponentGuestFactory;
+}
+
+export class LoadError extends Error {
+  readonly code = 'load-failed';
+}
+
+const POLICY_NAMES = (wasm: string) => {
+  const stem = basename(wasm, extname(wasm));
+  return [
+    `${stem}.policy.yaml`,
+    `${stem}.policy.yml`,
+    `${stem}.policy.json`,
+    'policy.yaml',
+    'policy.yml',
+    'policy.json',
+  ];
+};
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export class ComponentManager {
+  readonly #o: ComponentManagerOptions;
+  readonly #loaded = new Map<string, LoadedComponent>();
+  readonly #listeners = new Set<() => void>();
+
+  constructor(options: ComponentManagerOptions) {
+    this.#o = options;
+  }
+
+  get serverPolicy(): PolicyDocument {
+    return this.#o.serverPolicy;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l();
+  }
+
+  get(id: string): LoadedComponent | undefined {
+    return this.#loaded.get(id);
+  }
+
+  list(): LoadedComponent[] {
+    return [...this.#loaded.values()];
+  }
+
+  /** Bring every stored component back; the ones that fail are reported, the rest serve. */
+  async restore(): Promise<StoreProblem[]> {
+    const { components, problems } = await this.#o.store.list();
+    const out = [...problems];
+    for (const stored of components) {
+      try {
+        await this.#activate(stored);
+      } catch (error) {
+        out.push({ id: stored.meta.id, message: (error as Error).message });
+      }
+    }
+    if (components.length > 0) this.#changed();
+    return out;
+  }
+
+  /**
+   * Load a component from a local path: its policy file (`<name>.policy.yaml`
+   * or `policy.yaml` beside it, or `policyPath`) and, for a core module, its
+   * tool manifest (embedded, or `<name>.tools.json` beside it).
+   */
+  async load(
+    source: string,
+    options: { policyPath?: string; id?: string } = {},
+  ): Promise<LoadedComponent> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('file://')) {
+      throw new LoadError(`loading from ${quote(source)} is not supported: give a local file path`);
+    }
+    const path = resolve(source.startsWith('file://') ? new URL(source).pathname : source);
+    let bytes: Uint8Array;
+    try {
+      const s = await stat(path);
+      if (!s.isFile()) throw new LoadError(`${quote(path)} is not a file`);
+      bytes = await readFile(path);
+    } catch (error) {
+      if (error instanceof LoadError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new LoadError(
+        code === 'ENOENT'
+          ? `there is no file at ${quote(path)}`
+          : `cannot read ${quote(path)}: ${(error as Error).message}`,
+      );
+    }
+    const kind = binaryKind(bytes);
+    if (kind === 'not-wasm') throw new LoadError(new NotWasmError(quote(path)).message);
+    if (kind === 'component' && !this.#o.componentGuest)
+      throw new LoadError(new ComponentNotModuleError(quote(path)).message);
+    const id = options.id ?? componentIdFrom(path);
+    let policyText: string | undefined;
+    let policySource: string | undefined;
+    const candidates = options.policyPath
+      ? [resolve(options.policyPath)]
+      : POLICY_NAMES(path).map((n) => join(dirname(path), n));
+    for (const candidate of candidates) {
+      policyText = await readIfExists(candidate);
+      if (policyText !== undefined) {
+        policySource = candidate;
+        break;
+      }
+    }
+    if (options.policyPath && policyText === undefined)
+      throw new LoadError(`cannot read policy file ${quote(options.policyPath)}`);
+    const manifestText =
+      kind === 'module'
+        ? await readIfExists(join(dirname(path), `${basename(path, extname(path))}.tools.json`))
+        : undefined;
+    // Check everything before anything is stored: a bad component leaves the store as it was.
+    if (policyText !== undefined)
+      parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
+    const stored = await this.#o.store.put({
+      id,
+      source: path,
+      kind,
+      bytes,
+      ...(policyText !== undefined ? { policyText } : {}),
+      ...(policySource ? { policySource } : {}),
+      ...(manifestText !== undefined ? { manifestText } : {}),
+    });
+    try {
+      const loaded = await this.#activate(stored);
+      this.#changed();
+      return loaded;
+    } catch (error) {
+      await this.#o.store.remove(id);
+      this.#loaded.delete(id);
+      throw error;
+    }
+  }
+
+  async unload(id: string): Promise<void> {
+    if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
+      throw new LoadError(`no component ${quote(id)} is loaded`);
+    this.#loaded.delete(id);
+    await this.#o.store.remove(id);
+    this.#changed();
+  }
+
+  async #activate(stored: StoredComponent): Promise<LoadedComponent> {
+    const { registry } = this.#o;
+    const id = stored.meta.id;
+    // Relative `fs://` URIs resolve against the component's directory, as Wassette resolves them.
+    const policy =
+      stored.policyText !== undefined
+        ? parsePolicy(
+            stored.policyText,
+            stored.meta.policySource ?? `${id}/policy.yaml`,
+            registry,
+            stored.dir,
+          )
+        : emptyPolicy(`no policy: ${id} may touch nothing`);
+    const grants =
+      stored.grantsText !== undefined
+        ? parsePolicy(stored.grantsText, `${id}/grants.yaml`, registry, stored.dir)
+        : undefined;
+    const effective = effectivePolicy(policy, grants, this.#o.serverPolicy, registry);
+    const bytes = await readFile(stored.wasmPath);
+    let guest: Guest;
+    if (stored.meta.kind === 'component') {
+      if (!this.#o.componentGuest) throw new LoadError(new ComponentNotModuleError(id).message);
+      guest = await this.#o.componentGuest({ id, bytes, policy: effective, stored });
+    } else {
+      const manifest = await this.#manifest(id, bytes, stored.manifestText);
+      guest = await CommandGuest.create({
+        id,
+        name: basename(stored.meta.source),
+        bytes,
+        policy: effective,
+        manifest,
+        ...(this.#o.pool ? { pool: this.#o.pool } : {}),
+        ...(this.#o.env ? { env: this.#o.env } : {}),
+        ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
+      });
+    }
+    const loaded: LoadedComponent = { meta: stored.meta, policy, grants, effective, guest };
+    this.#loaded.set(id, loaded);
+    return loaded;
+  }
+
+  async #manifest(id: string, bytes: Uint8Array, sidecar: string | undefined): Promise<Manifest> {
+    const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).catch((e: Error) => {
+      throw new LoadError(`component ${quote(id)} is not valid WebAssembly: ${e.message}`);
+    });
+    const embedded = manifestFromSections(WebAssembly.Module.customSections(module, 'mcp:tools'));
+    const result = embedded ?? (sidecar !== undefined ? parseManifest(sidecar) : undefined);
+    if (!result) {
+      throw new LoadError(
+        `component ${quote(id)} has no tool manifest: embed one with \`mcpkit component embed-manifest\` or put \`<name>.tools.json\` beside the .wasm`,
+      );
+    }
+    if (!result.ok)
+      throw new LoadError(
+        `the tool manifest of ${quote(id)} is invalid:\n  ${result.problems.join('\n  ')}`,
+      );
+    return result.manifest;
+  }
+
+  // -- runtime grants -------------------------------------------------------
+
+  /**
+   * Add `fragment` (allow rules) to a component's grants after checking it
+   * against the server's ceiling; persisted before it takes effect.
+   */
+  async grant(id: string, fragment: Record<string, unknown>): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
+      registry: this.#o.registry,
+      file: 'the grant',
+    });
+    if (!r.document) {
+      throw new LoadError(
+        `the grant is invalid: ${r.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
+          .join('; ')}`,
+      );
+    }
+    const beyond = outsideCeiling(r.document, this.#o.serverPolicy, this.#o.registry);
+    if (beyond.length > 0) {
+      throw new LoadError(
+        `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
+      );
+    }
+    const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
+    const merged = mergePolicies(base, r.document, this.#o.registry);
+    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` });
+  }
+
+  /** Parse one rule the way a grant would be parsed, to compare with existing ones. */
+  #rule(fragment: Record<string, unknown>): PolicyDocument {
+    const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
+      registry: this.#o.registry,
+      file: 'the request',
+    });
+    if (!r.document) {
+      throw new LoadError(
+        r.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
+          .join('; '),
+      );
+    }
+    return r.document;
+  }
+
+  /** Take `access` to `uri` away from a component's runtime grants. */
+  async revokeStorage(
+    id: string,
+    uri: string,
+    access: readonly ('read' | 'write')[],
+  ): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
+    const grants = c.grants ?? emptyPolicy();
+    let removed = false;
+    const allow = grants.storage.allow.flatMap((r) => {
+      if (r.pattern !== want.pattern) return [r];
+      const left = r.access.filter((a) => !want.access.includes(a));
+      if (left.length < r.access.length) removed = true;
+      return left.length > 0 ? [{ ...r, access: left }] : [];
+    });
+    if (!removed)
+      this.#notGranted(
+        c,
+        `${want.access.join(' and ')} access to ${quote(uri)}`,
+        c.policy.storage.allow.some((r) => r.pattern === want.pattern),
+      );
+    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } });
+  }
+
+  async revokeNetwork(id: string, host: string): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
+    const grants = c.grants ?? emptyPolicy();
+    const allow = grants.network.allow.filter((r) => r.pattern !== want.pattern);
+    if (allow.length === grants.network.allow.length) {
+      this.#notGranted(
+        c,
+        `network access to ${quote(host)}`,
+        c.policy.network.allow.some((r) => r.pattern === want.pattern),
+      );
+    }
+    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } });
+  }
+
+  async revokeEnvironment(id: string, key: string): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    this.#rule({ environment: { allow: [{ key }] } });
+    const grants = c.grants ?? emptyPolicy();
+    const allow = grants.environment.allow.filter((r) => r.key !== key);
+    if (allow.length === grants.environment.allow.length) {
+      this.#notGranted(
+        c,
+        `environment variable ${quote(key)}`,
+        c.policy.environment.allow.some((r) => r.key === key),
+      );
+    }
+    return this.#setGrants(id, { ...grants, environment: { ...grants.environment, allow } });
+  }
+
+  #notGranted(c: LoadedComponent, what: string, inPolicyFile: boolean): never {
+    throw new LoadError(
+      inPolicyFile
+        ? `${what} comes from the policy file of ${quote(c.meta.id)}, not from a runtime grant; edit that file to remove it`
+        : `${quote(c.meta.id)} has no runtime grant for ${what}`,
+    );
+  }
+
+  async reset(id: string): Promise<LoadedComponent> {
+    this.#require(id);
+    return this.#setGrants(id, undefined);
+  }
+
+  async #setGrants(id: string, grants: PolicyDocument | undefined): Promise<LoadedComponent> {
+    const empty =
+      !grants ||
+      (grants.storage.allow.length === 0 &&
+        grants.network.allow.length === 0 &&
+        grants.environment.allow.length === 0);
+    await this.#o.store.writeGrants(id, empty ? undefined : policyText(grants, this.#o.registry));
+    const stored = await this.#o.store.read(id);
+    const loaded = await this.#activate(stored);
+    this.#changed();
+    return loaded;
+  }
+
+  #require(id: string): LoadedComponent {
+    const c = this.#loaded.get(id);
+    if (!c) throw new LoadError(`no component ${quote(id)} is loaded`);
+    return c;
+  }
+}

@@ -1,0 +1,38 @@
+// `mcpkit serve --examples` (what `npm start` runs): the example tools of the
+// repository, with the file system tool granted read access to examples/data
+// and nothing else. Works offline.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultDataDir } from './store.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const EXAMPLE_COMPONENTS = [
+  'fs-tool/fs-tool.wasm',
+  'calculator/calculator.wasm',
+  'hash/hash.wasm',
+  'echo/echo.wasm',
+];
+
+export function examplesServeOptions() {
+  const examples = join(ROOT, 'examples');
+  if (!existsSync(examples))
+    throw new Error(
+      `the examples are not here (${examples}); --examples works from a checkout of the repository`,
+    );
+  const data = join(examples, 'data');
+  return {
+    components: EXAMPLE_COMPONENTS.map((p) => join(examples, p)).filter((p) => existsSync(p)),
+    allowDirs: [data],
+    dataDir: `${defaultDataDir()}-examples`,
+    policyFile: undefined as string | undefined,
+    grants: [
+      {
+        component: 'fs-tool',
+        fragment: { storage: { allow: [{ uri: `fs://${data}`, access: ['read'] }] } },
+      },
+    ],
+  };
+}

@@ -1,0 +1,179 @@
+// Tool metadata of a WASI command guest: a JSON manifest in the module's
+// `mcp:tools` custom section (one signed artifact carries it), or a sidecar
+// `<name>.tools.json` file while developing.
+
+import { quote } from '@mcpkit/wasm-policy';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+export const MANIFEST_SECTION = 'mcp:tools';
+
+/** MCP tool names: letters, digits, `_`, `-`, `.`; 1 to 128 of them. */
+export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export interface ToolDefinition {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema: Record<string, unknown>;
+  readonly outputSchema?: Record<string, unknown>;
+  readonly annotations?: Record<string, unknown>;
+}
+
+export interface Manifest {
+  readonly tools: readonly ToolDefinition[];
+}
+
+export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: string[] };
+
+const TOOL_KEYS = [
+  'name',
+  'title',
+  'description',
+  'inputSchema',
+  'outputSchema',
+  'annotations',
+  '_meta',
+];
+
+function checkSchema(ajv: Ajv2020, schema: unknown, where: string, problems: string[]): void {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    problems.push(`${where} must be a JSON Schema object`);
+    return;
+  }
+  if ((schema as { type?: unknown }).type !== 'object') {
+    problems.push(`${where} must describe an object (\`"type": "object"\`)`);
+    return;
+  }
+  try {
+    ajv.compile(schema);
+  } catch (error) {
+    problems.push(`${where} is not a valid JSON Schema: ${(error as Error).message}`);
+  }
+}
+
+/** Validate manifest JSON (already parsed); every problem is listed. */
+export function validateManifest(value: unknown): ManifestResult {
+  const problems: string[] = [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, problems: ['the manifest must be a JSON object with a `tools` list'] };
+  }
+  const tools = (value as { tools?: unknown }).tools;
+  if (!Array.isArray(tools)) return { ok: false, problems: ['the manifest has no `tools` list'] };
+  const ajv = new Ajv2020({ strict: false });
+  const seen = new Set<string>();
+  tools.forEach((t: unknown, i) => {
+    const where = `tools[${i}]`;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) {
+      problems.push(`${where} must be an object`);
+      return;
+    }
+    const tool = t as Record<string, unknown>;
+    for (const k of Object.keys(tool))
+      if (!TOOL_KEYS.includes(k)) problems.push(`${where} has an unknown key ${quote(k)}`);
+    if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) {
+      problems.push(
+        `${where}.name ${quote(tool.name)} is not a tool name (letters, digits, \`_\`, \`-\`, \`.\`; 1 to 128)`,
+      );
+    } else if (seen.has(tool.name)) problems.push(`tool ${quote(tool.name)} is defined twice`);
+    else seen.add(tool.name);
+    for (const k of ['title', 'description'] as const) {
+      if (tool[k] !== undefined && typeof tool[k] !== 'string')
+        problems.push(`${where}.${k} must be text`);
+    }
+    checkSchema(ajv, tool.inputSchema, `${where}.inputSchema`, problems);
+    if (tool.outputSchema !== undefined)
+      checkSchema(ajv, tool.outputSchema, `${where}.outputSchema`, problems);
+    if (
+      tool.annotations !== undefined &&
+      (typeof tool.annotations !== 'object' || tool.annotations === null)
+    ) {
+      problems.push(`${where}.annotations must be an object`);
+    }
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, manifest: { tools: tools as ToolDefinition[] } };
+}
+
+export function parseManifest(text: string): ManifestResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [`the manifest is not JSON: ${(error as Error).message}`] };
+  }
+  return validateManifest(value);
+}
+
+/** The manifest embedded in a module's custom section, if it has one. */
+export function manifestFromSections(sections: ArrayBuffer[]): ManifestResult | undefined {
+  if (sections.length === 0) return undefined;
+  if (sections.length > 1)
+    return {
+      ok: false,
+      problems: [`the module has ${sections.length} \`${MANIFEST_SECTION}\` sections; keep one`],
+    };
+  return parseManifest(new TextDecoder().decode(sections[0]));
+}
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+function readUleb(bytes: Uint8Array, at: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let pos = at;
+  for (;;) {
+    if (pos >= bytes.length) throw new Error('truncated binary');
+    const b = bytes[pos++]!;
+    result += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [result, pos];
+    shift += 7;
+    if (shift > 35) throw new Error('bad LEB128');
+  }
+}
+
+/**
+ * The module with `manifest` in its `mcp:tools` custom section (replacing
+ * any there was). Every other byte is kept as it was.
+ */
+export function embedManifest(bytes: Uint8Array, manifest: Manifest): Uint8Array {
+  const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
+  const name = new TextEncoder().encode(MANIFEST_SECTION);
+  let pos = 8;
+  while (pos < bytes.length) {
+    const start = pos;
+    const id = bytes[pos++]!;
+    const [size, body] = readUleb(bytes, pos);
+    const end = body + size;
+    if (end > bytes.length) throw new Error('a section runs past the end of the module');
+    let drop = false;
+    if (id === 0) {
+      const [len, nameStart] = readUleb(bytes, body);
+      drop =
+        len === name.length &&
+        bytes.subarray(nameStart, nameStart + len).every((b, i) => b === name[i]);
+    }
+    if (!drop) chunks.push(bytes.subarray(start, end));
+    pos = end;
+  }
+  const payload = new TextEncoder().encode(JSON.stringify(manifest));
+  const content = [...uleb(name.length), ...name];
+  const sectionSize = content.length + payload.length;
+  chunks.push(Uint8Array.from([0, ...uleb(sectionSize), ...content]), payload);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

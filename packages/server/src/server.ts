@@ -1,0 +1,264 @@
+// The MCP face of mcpkit: tools/list and tools/call over any transport, each
+// call decided by the server's and the component's `mcp:` policy, checked
+// against the tool's input schema, then run in the sandbox.
+
+import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
+import { compilePolicy, quote } from '@mcpkit/wasm-policy';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
+import type { ComponentManager, LoadedComponent } from './components.js';
+import { type CallContext, type LogLevel, textResult } from './guest.js';
+import type { Logger } from './logging.js';
+import type { CompiledMcp } from './mcp-extension/index.js';
+import { type IndexedTool, ToolIndex } from './tool-index.js';
+
+export const SERVER_NAME = 'mcpkit';
+export const SERVER_VERSION = '0.1.0';
+
+export interface McpkitServerOptions {
+  manager: ComponentManager;
+  registry: ExtensionRegistry;
+  logger: Logger;
+  /** Offer the management tools (default true). */
+  builtinTools?: boolean;
+  /** Refuse every change (loads, unloads, grants). */
+  readOnly?: boolean;
+  /** Largest arguments object, serialised, in bytes (default 1 MiB). */
+  maxArgumentBytes?: number;
+}
+
+type Exposure = { allowed: true } | { allowed: false; reason: string };
+
+export class McpkitServer {
+  readonly index = new ToolIndex();
+  readonly #o: McpkitServerOptions;
+  readonly #servers = new Set<Server>();
+  readonly #validators = new Map<string, ValidateFunction>();
+  readonly #ajv = new Ajv2020({ strict: false, allErrors: true });
+  #serverMcp: CompiledMcp | undefined;
+  readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
+
+  constructor(options: McpkitServerOptions) {
+    this.#o = options;
+    this.#serverMcp = this.#compileMcp(options.manager.serverPolicy);
+    options.manager.onChange(() => this.#reindex());
+    this.#reindex();
+  }
+
+  #compileMcp(doc: PolicyDocument): CompiledMcp | undefined {
+    if (!doc.extensions.mcp) return undefined;
+    return compilePolicy(doc, { registry: this.#o.registry }).extension<CompiledMcp>('mcp');
+  }
+
+  get builtins(): boolean {
+    return this.#o.builtinTools !== false;
+  }
+
+  #reindex(): void {
+    const live = new Set(this.#o.manager.list().map((c) => c.meta.id));
+    for (const t of this.index.all())
+      if (!live.has(t.componentId)) this.index.remove(t.componentId);
+    for (const id of [...this.#componentMcp.keys()])
+      if (!live.has(id)) this.#componentMcp.delete(id);
+    const reserved = this.builtins ? BUILTIN_NAMES : new Set<string>();
+    for (const c of this.#o.manager.list()) {
+      try {
+        this.index.set(c.meta.id, c.guest.tools, reserved);
+      } catch (error) {
+        this.#o.logger.error({ component: c.meta.id }, (error as Error).message);
+      }
+      this.#componentMcp.set(c.meta.id, this.#compileMcp(c.effective));
+    }
+    this.#validators.clear();
+    for (const s of this.#servers) {
+      s.sendToolListChanged().catch(() => {
+        // A session that went away does not need telling.
+      });
+    }
+  }
+
+  /** May clients see and call this tool at all? (name only) */
+  #exposure(tool: IndexedTool | undefined, name: string): Exposure {
+    const server = this.#serverMcp?.tools?.peek(name);
+    if (server && !server.allowed)
+      return { allowed: false, reason: `the server policy does not allow it: ${server.reason}` };
+    if (tool) {
+      // A component's policy may hide its own tools: a deny names them, an allow list must include them.
+      const own = this.#componentMcp.get(tool.componentId)?.tools?.peek(tool.definition.name);
+      if (own && !own.allowed)
+        return {
+          allowed: false,
+          reason: `the policy of component ${quote(tool.componentId)} does not expose it: ${own.reason}`,
+        };
+    }
+    return { allowed: true };
+  }
+
+  listTools(): Tool[] {
+    const out: Tool[] = [];
+    if (this.builtins)
+      for (const t of BUILTIN_TOOLS) if (this.#exposure(undefined, t.name).allowed) out.push(t);
+    for (const t of this.index.all()) {
+      if (!this.#exposure(t, t.name).allowed) continue;
+      const d = t.definition;
+      out.push({
+        name: t.name,
+        ...(d.title ? { title: d.title } : {}),
+        description: d.description ?? '',
+        inputSchema: d.inputSchema as Tool['inputSchema'],
+        ...(d.outputSchema ? { outputSchema: d.outputSchema as Tool['outputSchema'] } : {}),
+        ...(d.annotations ? { annotations: d.annotations } : {}),
+      });
+    }
+    return out;
+  }
+
+  #validator(t: IndexedTool, digest: string): ValidateFunction {
+    const key = `${t.componentId}:${digest}:${t.definition.name}`;
+    let v = this.#validators.get(key);
+    if (!v) {
+      v = this.#ajv.compile(t.definition.inputSchema);
+      this.#validators.set(key, v);
+    }
+    return v;
+  }
+
+  /** Decide, validate and run one tool call. */
+  async callTool(name: string, rawArgs: unknown, ctx: CallContext): Promise<CallToolResult> {
+    const args = (rawArgs ?? {}) as Record<string, unknown>;
+    if (typeof args !== 'object' || Array.isArray(args))
+      return textResult('the arguments must be a JSON object', true);
+    const size = Buffer.byteLength(JSON.stringify(args));
+    const max = this.#o.maxArgumentBytes ?? 1024 * 1024;
+    if (size > max)
+      return textResult(`the arguments are ${size} bytes, more than the limit of ${max}`, true);
+    const tool = this.index.get(name);
+    const isBuiltin = this.builtins && BUILTIN_NAMES.has(name);
+    if (!tool && !isBuiltin)
+      throw new McpError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
+    const exposure = this.#exposure(tool, name);
+    if (!exposure.allowed)
+      return textResult(`tool ${quote(name)} is not allowed: ${exposure.reason}`, true);
+    const server = this.#serverMcp?.tools?.decide(name, args);
+    if (server && !server.allowed)
+      return textResult(`tool ${quote(name)} is not allowed: ${server.reason}`, true);
+    if (isBuiltin) {
+      const def = BUILTIN_TOOLS.find((t) => t.name === name)!;
+      const v = this.#ajv.compile(def.inputSchema);
+      if (!v(args)) return textResult(this.#schemaMessage(name, v), true);
+      return callBuiltin(name, args, {
+        manager: this.#o.manager,
+        index: this.index,
+        registry: this.#o.registry,
+        readOnly: this.#o.readOnly === true,
+      });
+    }
+    const component = this.#o.manager.get(tool!.componentId);
+    if (!component) return textResult(`the component of ${quote(name)} is no longer loaded`, true);
+    const own = this.#componentMcp
+      .get(component.meta.id)
+      ?.tools?.decide(tool!.definition.name, args);
+    if (own && !own.allowed)
+      return textResult(`tool ${quote(name)} is not allowed: ${own.reason}`, true);
+    const validate = this.#validator(tool!, component.meta.digest);
+    if (!validate(args)) return textResult(this.#schemaMessage(name, validate), true);
+    return this.#run(component, tool!, args, ctx);
+  }
+
+  #schemaMessage(name: string, v: ValidateFunction): string {
+    const errors = (v.errors ?? []).map(
+      (e) =>
+        `${e.instancePath ? `\`${e.instancePath}\` ` : ''}${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (\`${String((e.params as { additionalProperty: unknown }).additionalProperty)}\`)` : ''}`,
+    );
+    return `the arguments do not match the input schema of ${quote(name)}: ${errors.join('; ')}`;
+  }
+
+  async #run(
+    component: LoadedComponent,
+    tool: IndexedTool,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<CallToolResult> {
+    const started = performance.now();
+    try {
+      const { result, violations } = await component.guest.call(tool.definition.name, args, ctx);
+      this.#o.logger.info(
+        {
+          tool: tool.name,
+          component: component.meta.id,
+          ms: Math.round(performance.now() - started),
+          isError: result.isError === true,
+          denied: violations.length,
+        },
+        'tool call',
+      );
+      return result;
+    } catch (error) {
+      this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
+      return textResult(`the call failed: ${(error as Error).message}`, true);
+    }
+  }
+
+  /** A fresh SDK server bound to this one (one per stdio connection or HTTP session). */
+  createSdkServer(): Server {
+    const server = new Server(
+      { name: SERVER_NAME, version: SERVER_VERSION },
+      {
+        capabilities: { tools: { listChanged: true }, logging: {} },
+        instructions:
+          'mcpkit serves sandboxed WebAssembly tools. Each tool runs under a policy that decides which files, hosts and environment variables it may use; a refused capability comes back as an error saying what would allow it.',
+      },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: this.listTools() }));
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const token = request.params._meta?.progressToken;
+      const ctx: CallContext = {
+        signal: extra.signal,
+        log: (level: LogLevel, message: string) => {
+          server
+            .sendLoggingMessage(
+              { level, logger: request.params.name, data: message },
+              extra.sessionId,
+            )
+            .catch(() => {});
+        },
+        ...(token !== undefined
+          ? {
+              progress: (progress: number, total?: number, message?: string) => {
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: {
+                      progressToken: token,
+                      progress,
+                      ...(total !== undefined ? { total } : {}),
+                      ...(message ? { message } : {}),
+                    },
+                  })
+                  .catch(() => {});
+              },
+            }
+          : {}),
+        callTool: (name, args) => this.callTool(name, args, { signal: extra.signal }),
+      };
+      return this.callTool(request.params.name, request.params.arguments, ctx);
+    });
+    this.#servers.add(server);
+    server.onclose = () => this.#servers.delete(server);
+    return server;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#servers].map((s) => s.close().catch(() => {})));
+    this.#servers.clear();
+  }
+}
