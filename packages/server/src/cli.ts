@@ -104,7 +104,7 @@ program
   )
   .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
   .option('--read-only', 'refuse loading, unloading and grants at run time')
-  .option('--log-level <level>', 'pino log level on stderr', 'info')
+  .option('--log-level <level>', 'pino log level on stderr (default: $MCPKIT_LOG_LEVEL or info)')
   .action(async (o) => {
     const base = appOptions(o);
     const examples = o.examples ? examplesServeOptions() : undefined;
