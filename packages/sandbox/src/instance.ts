@@ -65,6 +65,19 @@ export interface RunEnvironment {
 }
 
 const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
+const memoryImports = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor | null>();
+
+/** The module's imported memory, if any (looked up once per module). */
+function memoryImportOf(
+  module: WebAssembly.Module,
+): WebAssembly.ModuleImportDescriptor | undefined {
+  let m = memoryImports.get(module);
+  if (m === undefined) {
+    m = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory') ?? null;
+    memoryImports.set(module, m);
+  }
+  return m ?? undefined;
+}
 
 /** Compile a policy document once per document object. */
 export function compiledPolicyOf(doc: PolicyDocument): CompiledPolicy {
@@ -144,7 +157,7 @@ export function runInstance(
     };
   };
   try {
-    const memImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
+    const memImport = memoryImportOf(module);
     if (memImport) {
       memory = new WebAssembly.Memory({
         initial: 1,

@@ -29,8 +29,10 @@ export interface Resolved {
   readonly real: string;
   /** The same path in the terms the policy speaks of. */
   readonly policyPath: string;
-  /** lstat (or stat when following) of the final component; undefined when it does not exist. */
+  /** lstat of the final component; undefined when it does not exist or was not looked at. */
   readonly stat: Stats | undefined;
+  /** The final component was not looked at (`statFinal: false`): the caller opens it with O_NOFOLLOW. */
+  readonly unchecked?: boolean;
 }
 
 export type ResolveResult = { ok: true; value: Resolved } | { ok: false; failure: ResolveFailure };
@@ -119,7 +121,7 @@ export class StorageGate {
       if (!st.isDirectory()) dir = parentOf(dir);
       if (out.has(dir)) continue;
       try {
-        out.set(dir, { guestPath: dir, real: realpathSync(dir) });
+        out.set(dir, { guestPath: dir, real: realpathSync.native(dir) });
       } catch {
         // Vanished since: nothing to preopen.
       }
@@ -147,7 +149,13 @@ export class StorageGate {
    * a symlink has been followed the walk is in host terms and only the policy
    * decides. The last component's symlink is followed only when `follow`.
    */
-  resolve(start: string, root: Root, guestPath: string, follow: boolean): ResolveResult {
+  resolve(
+    start: string,
+    root: Root,
+    guestPath: string,
+    follow: boolean,
+    statFinal = true,
+  ): ResolveResult {
     if (guestPath.length === 0) return { ok: false, failure: 'not-found' };
     if (guestPath.length > MAX_GUEST_PATH) return { ok: false, failure: 'too-long' };
     if (guestPath.includes('\0')) return { ok: false, failure: 'invalid' };
@@ -176,8 +184,21 @@ export class StorageGate {
         if (last) stat = lstatSync(current, { throwIfNoEntry: false });
         continue;
       }
-      if (Buffer.byteLength(name) > 255) return { ok: false, failure: 'too-long' };
+      if (name.length > 255 && Buffer.byteLength(name) > 255)
+        return { ok: false, failure: 'too-long' };
       const next = join(current, name);
+      if (last && !statFinal && !wantsDir) {
+        // The caller opens it with O_NOFOLLOW: one system call instead of two.
+        return {
+          ok: true,
+          value: {
+            real: next,
+            policyPath: this.policyPath(next),
+            stat: undefined,
+            unchecked: true,
+          },
+        };
+      }
       const st = lstatSync(next, { throwIfNoEntry: false });
       if (st === undefined) {
         if (!last) return { ok: false, failure: 'not-found' };

@@ -29,6 +29,11 @@ export interface OutputEntry extends Base {
 export interface FileEntry extends Base {
   readonly kind: 'file';
   hostFd: number;
+  /**
+   * Opened without looking at what it is (no fstat on the hot path): it may
+   * still turn out to be a directory. Settled on first use that needs to know.
+   */
+  pending?: { readonly base: bigint; readonly inheriting: bigint; readonly preopen: Preopen };
   /** Real host path when opened (for messages). */
   readonly real: string;
   position: number;

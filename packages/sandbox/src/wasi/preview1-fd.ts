@@ -142,9 +142,33 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
     outPtr: number,
     writing: boolean,
   ): number => {
-    const e = withRights(ctx, fd, writing ? RIGHTS.FD_WRITE : RIGHTS.FD_READ);
-    if (typeof e === 'number') return e;
+    // Unsettled on purpose: a read or write does not need to know first
+    // whether the descriptor is a directory; the kernel says so (EISDIR).
+    const e = ctx.raw(fd);
+    if (!e) return ERRNO.BADF;
+    const needed = writing ? RIGHTS.FD_WRITE : RIGHTS.FD_READ;
+    if ((e.rightsBase & needed) !== needed) return ERRNO.NOTCAPABLE;
     if (e.kind === 'dir') return ERRNO.ISDIR;
+    if (e.kind === 'file' && e.pending) {
+      try {
+        return transfer(e, iovs, count, offset, outPtr, writing);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+        // A directory opened as a file: it holds no read or write right.
+        return ctx.settle(fd, e).kind === 'dir' ? ERRNO.NOTCAPABLE : ERRNO.ISDIR;
+      }
+    }
+    return transfer(e, iovs, count, offset, outPtr, writing);
+  };
+
+  const transfer = (
+    e: FdEntry,
+    iovs: number,
+    count: number,
+    offset: bigint | null,
+    outPtr: number,
+    writing: boolean,
+  ): number => {
     if (offset !== null && e.kind !== 'file') return ERRNO.SPIPE;
     const vecs = mem.iovecs(iovs, count);
     mem.check(outPtr, 4);
@@ -215,7 +239,7 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
     ),
 
     fd_close: guarded((fd: number) => {
-      const e = ctx.fd(fd);
+      const e = ctx.raw(fd);
       if (!e) return ERRNO.BADF;
       if (e.kind === 'file' && !e.closed) {
         e.closed = true;

@@ -50,6 +50,8 @@ const FAILURE_ERRNO: Record<ResolveFailure, number> = {
 };
 
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
 
 export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
   const mem = ctx.memory;
@@ -65,10 +67,16 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
   };
 
   /** Read the guest path, resolve it, or return an errno. */
-  const resolve = (dir: DirEntry, ptr: number, len: number, follow: boolean): Resolved | number => {
+  const resolve = (
+    dir: DirEntry,
+    ptr: number,
+    len: number,
+    follow: boolean,
+    statFinal = true,
+  ): Resolved | number => {
     const path = mem.text(ptr, len);
     if (path === undefined) return ERRNO.ILSEQ;
-    const r = gate.resolve(dir.real, dir.preopen, path, follow);
+    const r = gate.resolve(dir.real, dir.preopen, path, follow, statFinal);
     if (!r.ok && r.failure !== 'outside') {
       // Whether a path the policy does not grant exists is not the guest's business.
       const base = gate.policyPath(dir.real);
@@ -136,8 +144,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         const dir = dirOf(dirfd, RIGHTS.PATH_OPEN);
         if (typeof dir === 'number') return dir;
         mem.check(out, 4);
-        const target = resolve(dir, pathPtr, pathLen, (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0);
-        if (typeof target === 'number') return target;
+        const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
         const create = (oflags & OFLAGS.CREAT) !== 0;
         const truncate = (oflags & OFLAGS.TRUNC) !== 0;
         const wantsDir = (oflags & OFLAGS.DIRECTORY) !== 0;
@@ -152,64 +159,127 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
           (base & RIGHTS.FD_WRITE) !== 0n || (fdflags & FDFLAGS.APPEND) !== 0 || create || truncate;
         // Opening with no read or write right still reveals the file: it needs read.
         const wantsRead = (base & FILE_READ_RIGHTS) !== 0n || !wantsWrite;
-        if (wantsRead) {
-          const e = allowed(target, 'read');
-          if (e) return e;
-        }
-        if (wantsWrite) {
-          const e = allowed(target, 'write');
-          if (e) return e;
-        } else base &= ~FILE_WRITE_RIGHTS;
-        const existed = target.stat;
-        if (existed === undefined && !create) return ERRNO.NOENT;
-        if (existed !== undefined && create && oflags & OFLAGS.EXCL) return ERRNO.EXIST;
-        if (existed?.isSymbolicLink()) return ERRNO.LOOP;
-        if (existed?.isDirectory()) {
-          if (truncate || (base & RIGHTS.FD_WRITE) !== 0n) return ERRNO.ISDIR;
-          const entry: DirEntry = {
-            kind: 'dir',
-            real: target.real,
-            preopen: dir.preopen,
-            isPreopen: false,
-            rightsBase: base & DIRECTORY_RIGHTS,
-            rightsInheriting: inheriting,
-          };
-          mem.setU32(out, ctx.fds.add(entry));
+        if (!wantsWrite) base &= ~FILE_WRITE_RIGHTS;
+
+        const decide = (target: Resolved): number => {
+          if (wantsRead) {
+            const e = allowed(target, 'read');
+            if (e) return e;
+          }
+          return wantsWrite ? allowed(target, 'write') : ERRNO.SUCCESS;
+        };
+        /** `st` undefined: known to be a directory (opened with O_DIRECTORY). */
+        const add = (target: Resolved, hostFd: number, st: Stats | undefined): number => {
+          if (st === undefined || st.isDirectory()) {
+            closeSync(hostFd);
+            if (wantsWrite) return ERRNO.ISDIR;
+            const entry: DirEntry = {
+              kind: 'dir',
+              real: target.real,
+              preopen: dir.preopen,
+              isPreopen: false,
+              rightsBase: base & DIRECTORY_RIGHTS,
+              rightsInheriting: inheriting,
+            };
+            mem.setU32(out, ctx.fds.add(entry));
+            return ERRNO.SUCCESS;
+          }
+          if (wantsDir) {
+            closeSync(hostFd);
+            return ERRNO.NOTDIR;
+          }
+          mem.setU32(
+            out,
+            ctx.fds.add({
+              kind: 'file',
+              hostFd,
+              real: target.real,
+              position: 0,
+              append: (fdflags & FDFLAGS.APPEND) !== 0,
+              closed: false,
+              rightsBase: base & FILE_RIGHTS,
+              rightsInheriting: 0n,
+            }),
+          );
           return ERRNO.SUCCESS;
-        }
-        if (wantsDir) return existed ? ERRNO.NOTDIR : ERRNO.NOENT;
+        };
         const canRead = (base & FILE_READ_RIGHTS) !== 0n;
-        const canWrite = wantsWrite;
-        let flags = canWrite
+        const access = wantsWrite
           ? canRead
             ? constants.O_RDWR
             : constants.O_WRONLY
           : constants.O_RDONLY;
-        flags |= O_NOFOLLOW;
+
+        // Opens that change nothing take the short way: the final component is
+        // not looked at first but opened with O_NOFOLLOW, so what is opened is
+        // exactly the path the policy decided (a symlink there fails with ELOOP,
+        // and is then followed the careful way). O_NONBLOCK keeps a FIFO from
+        // hanging the guest.
+        if (!create && !truncate) {
+          const target = resolve(dir, pathPtr, pathLen, follow, false);
+          if (typeof target === 'number') return target;
+          const e = decide(target);
+          if (e) return e;
+          if (target.unchecked) {
+            let hostFd: number;
+            try {
+              hostFd = openSync(
+                target.real,
+                access | O_NOFOLLOW | O_NONBLOCK | (wantsDir ? O_DIRECTORY : 0),
+              );
+            } catch (error) {
+              const code = (error as NodeJS.ErrnoException).code;
+              if (!(code === 'ELOOP' && follow)) throw error;
+              hostFd = -1;
+            }
+            if (hostFd >= 0) {
+              if (wantsDir) return add(target, hostFd, undefined);
+              // What it is (file or directory) is found out when it matters.
+              mem.setU32(
+                out,
+                ctx.fds.add({
+                  kind: 'file',
+                  hostFd,
+                  real: target.real,
+                  position: 0,
+                  append: (fdflags & FDFLAGS.APPEND) !== 0,
+                  closed: false,
+                  rightsBase: base & FILE_RIGHTS,
+                  rightsInheriting: 0n,
+                  pending: { base, inheriting, preopen: dir.preopen },
+                }),
+              );
+              return ERRNO.SUCCESS;
+            }
+          }
+        }
+
+        const target = resolve(dir, pathPtr, pathLen, follow);
+        if (typeof target === 'number') return target;
+        const e = decide(target);
+        if (e) return e;
+        const existed = target.stat;
+        if (existed === undefined && !create) return ERRNO.NOENT;
+        if (existed !== undefined && create && oflags & OFLAGS.EXCL) return ERRNO.EXIST;
+        if (existed?.isSymbolicLink()) return ERRNO.LOOP;
+        if (existed?.isDirectory() && (truncate || wantsWrite)) return ERRNO.ISDIR;
+        let flags = access | O_NOFOLLOW | O_NONBLOCK;
         if (create) flags |= constants.O_CREAT;
+        // A file that was not there is created fresh: nothing can have been put in its place meanwhile.
         if (oflags & OFLAGS.EXCL || (create && !existed)) flags |= constants.O_EXCL;
         if (truncate) flags |= constants.O_TRUNC;
+        if (existed?.isDirectory()) flags = constants.O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
         const hostFd = openSync(target.real, flags, 0o666);
         const opened = fstatSync(hostFd);
-        const now = lstatSync(target.real, { throwIfNoEntry: false });
-        if ((existed && !same(existed, opened)) || !same(now, opened) || opened.isDirectory()) {
+        if (
+          existed
+            ? !same(existed, opened)
+            : !same(lstatSync(target.real, { throwIfNoEntry: false }), opened)
+        ) {
           closeSync(hostFd);
           return ERRNO.ACCES;
         }
-        mem.setU32(
-          out,
-          ctx.fds.add({
-            kind: 'file',
-            hostFd,
-            real: target.real,
-            position: 0,
-            append: (fdflags & FDFLAGS.APPEND) !== 0,
-            closed: false,
-            rightsBase: base & FILE_RIGHTS,
-            rightsInheriting: 0n,
-          }),
-        );
-        return ERRNO.SUCCESS;
+        return add(target, hostFd, opened);
       },
     ),
 
