@@ -1,9 +1,11 @@
 // `npm run bench -- <name> [--json] [--quick]`: one command per benchmark.
 
+import { runE2eBench } from './e2e.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
 
 const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
+  e2e: runE2eBench,
   policy: runPolicyBench,
   sandbox: runSandboxBench,
 };

@@ -93,36 +93,44 @@ function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
-export function runInstance(
+/**
+ * An instance made ahead of its call: instantiated, memory attached, host
+ * functions in place, never run. A call binds its arguments and input to it
+ * and runs `_start`; then it is thrown away.
+ */
+export interface PreparedInstance {
+  run(request: RunRequest, hooks: RunHooks): RunOutcome;
+}
+
+/** What one call adds to a prepared instance. */
+export interface RunHooks {
+  onStderr?: ((chunk: Uint8Array) => void) | undefined;
+  onViolation?: ((v: Violation) => void) | undefined;
+  cancelled?: (() => boolean) | undefined;
+}
+
+/** Instantiate `module` for one future call under `env` (policy, host modules, limits). */
+export function prepareInstance(
   module: WebAssembly.Module,
-  request: RunRequest,
+  component: string,
+  maxOutput: number,
   env: RunEnvironment,
-): RunOutcome {
-  const started = performance.now();
+): PreparedInstance {
   const violations: Violation[] = [];
+  let listener: ((v: Violation) => void) | undefined;
   const onViolation = (v: Violation) => {
     violations.push(v);
-    env.onViolation?.(v);
+    listener?.(v);
   };
-  const gate = new StorageGate({ policy: env.policy, component: request.component, onViolation });
-  const wasi = createWasi({
-    policy: env.policy,
-    gate,
-    args: request.args,
-    env: request.env,
-    stdin: request.stdin,
-    maxOutput: request.maxOutput,
-    onStderr: env.onStderr,
-    onViolation,
-    ...(env.cancelled ? { cancelled: env.cancelled } : {}),
-  });
+  const gate = new StorageGate({ policy: env.policy, component, onViolation });
+  const wasi = createWasi({ policy: env.policy, gate, maxOutput, onViolation });
   const ctx: HostCallContext = {
-    component: request.component,
+    component,
     memory: wasi.context.memory,
     policy: env.policy,
     options: {},
     deny: (capability, target, access, decision: Decision) =>
-      onViolation(violation(request.component, capability, target, access, decision)),
+      onViolation(violation(component, capability, target, access, decision)),
     call: (channel, payload) => {
       if (!env.call)
         throw new Error('host calls to the embedder are not available when the guest runs inline');
@@ -134,28 +142,8 @@ export function runInstance(
     imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
   }
   let memory: WebAssembly.Memory | undefined;
-  let initialBytes = 0;
-  const outcome = (exitCode: number, error?: RunError): RunOutcome => {
-    const bytes = memory?.buffer.byteLength ?? 0;
-    // A failed memory.grow cannot be observed; a memory within the last
-    // allocation's reach of the limit (1/16 of it, at least 2 MiB) is taken as exhausted.
-    const margin =
-      env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
-    const exhausted =
-      env.memoryLimit !== undefined && bytes > initialBytes && bytes + margin > env.memoryLimit;
-    let err = error;
-    if (err?.code === 'trap' && exhausted) err = { code: 'out-of-memory', message: err.message };
-    return {
-      exitCode,
-      stdout: wasi.stdout.bytes(),
-      stderr: wasi.stderr.bytes(),
-      ...(err ? { error: err } : {}),
-      memoryBytes: bytes,
-      memoryExhausted: exhausted,
-      durationMs: performance.now() - started,
-      violations,
-    };
-  };
+  let instance: WebAssembly.Instance | undefined;
+  let linkError: Error | undefined;
   try {
     const memImport = memoryImportOf(module);
     if (memImport) {
@@ -168,40 +156,94 @@ export function runInstance(
         [memImport.name]: memory,
       };
     }
-    const instance = new WebAssembly.Instance(module, imports);
-    // Usually `memory`; Go names it `mem`. Any exported memory is the guest's.
+    instance = new WebAssembly.Instance(module, imports);
+    // Usually `memory`; any exported memory is the guest's.
     const exported =
       instance.exports.memory ??
       Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
     if (exported instanceof WebAssembly.Memory) memory = exported;
-    if (memory) {
-      wasi.attach(memory);
-      initialBytes = memory.buffer.byteLength;
-    }
-    const entry = instance.exports[request.entry];
-    if (typeof entry !== 'function') {
-      return outcome(1, {
-        code: 'no-entry-point',
-        message: `the module exports no \`${request.entry}\` function`,
-      });
-    }
-    (entry as () => unknown)();
-    return outcome(0);
+    if (memory) wasi.attach(memory);
   } catch (error) {
-    if (error instanceof ProcExit) return outcome(error.code);
-    if (error instanceof OutputLimitExceeded)
-      return outcome(1, { code: 'output-limit', message: error.message });
-    if (error instanceof Cancelled)
-      return outcome(1, { code: 'cancelled', message: error.message });
-    if (isStackOverflow(error))
-      return outcome(1, { code: 'stack-overflow', message: 'the guest overflowed its call stack' });
-    if (error instanceof WebAssembly.LinkError)
-      return outcome(1, { code: 'invalid-wasm', message: error.message });
-    if (error instanceof WebAssembly.RuntimeError)
-      return outcome(1, { code: 'trap', message: `the guest trapped: ${error.message}` });
-    return outcome(1, {
-      code: 'trap',
-      message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
-    });
+    linkError = error as Error;
   }
+  const initialBytes = memory?.buffer.byteLength ?? 0;
+  let used = false;
+
+  return {
+    run(request, hooks) {
+      if (used) throw new Error('a prepared instance runs once');
+      used = true;
+      const started = performance.now();
+      listener = hooks.onViolation;
+      wasi.bind({
+        args: request.args,
+        env: request.env,
+        stdin: request.stdin,
+        onStderr: hooks.onStderr,
+        cancelled: hooks.cancelled,
+      });
+      const outcome = (exitCode: number, error?: RunError): RunOutcome => {
+        const bytes = memory?.buffer.byteLength ?? 0;
+        // A failed memory.grow cannot be observed; a memory within the last
+        // allocation's reach of the limit (1/16 of it, at least 2 MiB) is taken as exhausted.
+        const margin =
+          env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
+        const exhausted =
+          env.memoryLimit !== undefined && bytes > initialBytes && bytes + margin > env.memoryLimit;
+        let err = error;
+        if (err?.code === 'trap' && exhausted)
+          err = { code: 'out-of-memory', message: err.message };
+        return {
+          exitCode,
+          stdout: wasi.stdout.bytes(),
+          stderr: wasi.stderr.bytes(),
+          ...(err ? { error: err } : {}),
+          memoryBytes: bytes,
+          memoryExhausted: exhausted,
+          durationMs: performance.now() - started,
+          violations,
+        };
+      };
+      try {
+        if (linkError) throw linkError;
+        const entry = instance!.exports[request.entry];
+        if (typeof entry !== 'function') {
+          return outcome(1, {
+            code: 'no-entry-point',
+            message: `the module exports no \`${request.entry}\` function`,
+          });
+        }
+        (entry as () => unknown)();
+        return outcome(0);
+      } catch (error) {
+        if (error instanceof ProcExit) return outcome(error.code);
+        if (error instanceof OutputLimitExceeded)
+          return outcome(1, { code: 'output-limit', message: error.message });
+        if (error instanceof Cancelled)
+          return outcome(1, { code: 'cancelled', message: error.message });
+        if (isStackOverflow(error))
+          return outcome(1, {
+            code: 'stack-overflow',
+            message: 'the guest overflowed its call stack',
+          });
+        if (error instanceof WebAssembly.LinkError)
+          return outcome(1, { code: 'invalid-wasm', message: error.message });
+        if (error instanceof WebAssembly.RuntimeError)
+          return outcome(1, { code: 'trap', message: `the guest trapped: ${error.message}` });
+        return outcome(1, {
+          code: 'trap',
+          message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
+        });
+      }
+    },
+  };
+}
+
+/** Instantiate and run in one go (inline mode, tests). */
+export function runInstance(
+  module: WebAssembly.Module,
+  request: RunRequest,
+  env: RunEnvironment,
+): RunOutcome {
+  return prepareInstance(module, request.component, request.maxOutput, env).run(request, env);
 }

@@ -107,6 +107,8 @@ export class Sandbox {
   readonly #options: SandboxOptions;
   readonly #channels: ReadonlyMap<string, BridgeHandler>;
   readonly #inlineHostModules: readonly HostModule[];
+  /** The sandbox's environment with only the keys the policy allows. */
+  readonly #env: Readonly<Record<string, string>>;
   #running = 0;
   readonly #queue: Array<() => void> = [];
 
@@ -136,6 +138,7 @@ export class Sandbox {
       .digest('hex');
     this.#channels = new Map(Object.entries(options.channels ?? {}));
     this.#inlineHostModules = hostModules;
+    this.#env = this.#allowedEnv(options.env ?? {});
   }
 
   /** Load and check the module (typed errors for non-wasm, components, unsupported imports). */
@@ -155,6 +158,12 @@ export class Sandbox {
         )
       : [];
     return new Sandbox(options, module, hostModules);
+  }
+
+  #allowedEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (this.policy.decideEnv(k).allowed) out[k] = v;
+    return out;
   }
 
   /** Calls running now. */
@@ -186,7 +195,8 @@ export class Sandbox {
       const request = {
         component: this.id,
         args: [options.program ?? this.id, ...(options.args ?? [])],
-        env: { ...(this.#options.env ?? {}), ...(options.env ?? {}) },
+        // Filtered here, once: only what the policy allows crosses to the worker.
+        env: options.env ? { ...this.#env, ...this.#allowedEnv(options.env) } : this.#env,
         stdin:
           typeof options.stdin === 'string'
             ? encoder.encode(options.stdin)

@@ -1,11 +1,18 @@
 // A worker thread that runs guests, one call at a time. Compiled modules and
 // compiled policies are kept per worker, keyed by digest, so they are sent once.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { PolicyDocument } from '@mcpkit/wasm-policy';
 import { BridgeClient } from './bridge.js';
+import { Doorbell } from './doorbell.js';
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
-import { compiledPolicyOf, type RunOutcome, type RunRequest, runInstance } from './instance.js';
+import {
+  compiledPolicyOf,
+  type PreparedInstance,
+  prepareInstance,
+  type RunOutcome,
+  type RunRequest,
+} from './instance.js';
 
 export interface WorkerRun {
   type: 'run';
@@ -25,56 +32,122 @@ export type WorkerEvent =
   | { type: 'done'; id: number; outcome: RunOutcome }
   | { type: 'failed'; id: number; message: string };
 
-const data = workerData as {
-  bridgePort: import('node:worker_threads').MessagePort;
+export interface WorkerData {
+  bridgePort: MessagePort;
   bridgeFlag: SharedArrayBuffer;
   cancelFlag: SharedArrayBuffer;
-};
+  /** Jobs arrive here; `jobBell` rings when one does. */
+  jobPort: MessagePort;
+  jobBell: SharedArrayBuffer;
+  /** Events go out here; `eventBell` rings after each. */
+  eventPort: MessagePort;
+  eventBell: SharedArrayBuffer;
+}
+
+const data = workerData as WorkerData;
 const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
 const modules = new Map<string, WebAssembly.Module>();
 const policies = new Map<string, PolicyDocument>();
-const port = parentPort!;
+const jobBell = new Doorbell(data.jobBell);
+/** How long a worker stays awake for the next call after one. */
+const SPIN_AFTER_CALL_MS = 0;
+const eventBell = new Doorbell(data.eventBell);
 
-async function hostModulesFor(sources: readonly HostModuleSource[]): Promise<HostModule[]> {
-  return Promise.all(
-    sources.map(async (s) => (await loadHostModuleFactory(s.url))(s.options ?? {})),
-  );
+function emit(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
+  data.eventPort.postMessage(event, transfer);
+  eventBell.ring();
 }
 
-port.on('message', async (msg: WorkerRun) => {
-  if (msg.type !== 'run') return;
+const hostModuleLists = new Map<string, Promise<HostModule[]>>();
+
+function hostModulesFor(sources: readonly HostModuleSource[]): Promise<HostModule[]> {
+  const key = JSON.stringify(sources);
+  let list = hostModuleLists.get(key);
+  if (!list) {
+    list = Promise.all(
+      sources.map(async (s) => (await loadHostModuleFactory(s.url))(s.options ?? {})),
+    );
+    hostModuleLists.set(key, list);
+  }
+  return list;
+}
+
+/**
+ * One instance made ahead for the next call like the last one: instantiation
+ * happens while the worker would be idle, not while a client waits. Each call
+ * still gets an instance nothing has run in.
+ */
+let spare: { key: string; prepared: PreparedInstance } | undefined;
+
+function keyOf(msg: WorkerRun): string {
+  return `${msg.moduleKey}|${msg.policyKey}|${msg.memoryLimit}|${msg.request.maxOutput}|${msg.request.component}|${JSON.stringify(msg.hostModules)}`;
+}
+
+async function prepare(msg: WorkerRun): Promise<PreparedInstance> {
+  const module = modules.get(msg.moduleKey);
+  const doc = policies.get(msg.policyKey);
+  if (!module || !doc) throw new Error('the worker lacks the module or policy for this call');
+  return prepareInstance(module, msg.request.component, msg.request.maxOutput, {
+    policy: compiledPolicyOf(doc),
+    hostModules: await hostModulesFor(msg.hostModules),
+    memoryLimit: msg.memoryLimit,
+    hostOptions: new Map(msg.hostModules.map((s) => [s.name, s.options ?? {}])),
+    call: (channel, payload) => bridge.call(channel, payload),
+  });
+}
+
+async function handle(msg: WorkerRun): Promise<void> {
   const { id } = msg;
   try {
     if (msg.module) modules.set(msg.moduleKey, msg.module);
     if (msg.policy) policies.set(msg.policyKey, msg.policy);
-    const module = modules.get(msg.moduleKey);
-    const doc = policies.get(msg.policyKey);
-    if (!module || !doc) throw new Error('the worker lacks the module or policy for this call');
-    const hostModules = await hostModulesFor(msg.hostModules);
+    const key = keyOf(msg);
+    const prepared = spare?.key === key ? spare.prepared : await prepare(msg);
+    spare = undefined;
     Atomics.store(cancel, 0, 0);
-    const outcome = runInstance(module, msg.request, {
-      policy: compiledPolicyOf(doc),
-      hostModules,
-      memoryLimit: msg.memoryLimit,
-      hostOptions: new Map(msg.hostModules.map((s) => [s.name, s.options ?? {}])),
-      onStderr: (chunk) => port.postMessage({ type: 'stderr', id, chunk } satisfies WorkerEvent),
-      onViolation: (violation) =>
-        port.postMessage({ type: 'violation', id, violation } satisfies WorkerEvent),
+    const outcome = prepared.run(msg.request, {
+      onStderr: (chunk) => emit({ type: 'stderr', id, chunk }),
+      onViolation: (violation) => emit({ type: 'violation', id, violation }),
       cancelled: () => Atomics.load(cancel, 0) !== 0,
-      call: (channel, payload) => bridge.call(channel, payload),
     });
-    port.postMessage(
-      { type: 'done', id, outcome } satisfies WorkerEvent,
+    emit(
+      { type: 'done', id, outcome },
       [outcome.stdout.buffer, outcome.stderr.buffer].filter(
         (b, i, a) => a.indexOf(b) === i,
       ) as ArrayBuffer[],
     );
+    // The next call like this one finds its instance ready.
+    spare = { key, prepared: await prepare(msg) };
   } catch (error) {
-    port.postMessage({
-      type: 'failed',
-      id,
-      message: (error as Error)?.message ?? String(error),
-    } satisfies WorkerEvent);
+    emit({ type: 'failed', id, message: (error as Error)?.message ?? String(error) });
   }
-});
+}
+
+/**
+ * Sleep on the job bell, run what arrives, repeat. The bounded wait lets the
+ * event loop turn now and then; awaiting inside `handle` (module loading)
+ * does too.
+ */
+async function serve(): Promise<void> {
+  let busy = false;
+  for (;;) {
+    // Right after a call, the next one often follows soon: spin a little before sleeping.
+    const rung = jobBell.waitSync(200, busy ? SPIN_AFTER_CALL_MS : 0);
+    busy = false;
+    if (!rung) {
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    for (
+      let got = receiveMessageOnPort(data.jobPort);
+      got;
+      got = receiveMessageOnPort(data.jobPort)
+    ) {
+      await handle(got.message as WorkerRun);
+      busy = true;
+    }
+  }
+}
+
+void serve();

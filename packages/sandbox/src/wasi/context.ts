@@ -16,11 +16,7 @@ export class WasiContext {
   constructor(
     readonly policy: CompiledPolicy,
     readonly gate: StorageGate,
-    readonly args: readonly string[],
-    readonly env: readonly string[],
     readonly onViolation: ViolationListener | undefined,
-    /** Checked at every host call; true ends the run. */
-    readonly cancelled: () => boolean,
   ) {}
 
   /** The entry behind `fd`, its type known. */

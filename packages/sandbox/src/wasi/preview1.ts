@@ -68,18 +68,22 @@ export const PREVIEW1_FUNCTIONS = Object.freeze([
   'sock_shutdown',
 ] as const);
 
-export interface WasiOptions {
-  policy: CompiledPolicy;
-  gate: StorageGate;
+/** What one call gives the guest; set with `bind` before `_start`. */
+export interface WasiCall {
   /** argv, the program name first. */
   args: readonly string[];
   /** Candidate environment; only keys the policy allows reach the guest. */
   env: Readonly<Record<string, string>>;
   stdin: Uint8Array;
-  maxOutput: number;
   onStderr?: ((chunk: Uint8Array) => void) | undefined;
+  cancelled?: (() => boolean) | undefined;
+}
+
+export interface WasiOptions extends Partial<WasiCall> {
+  policy: CompiledPolicy;
+  gate: StorageGate;
+  maxOutput: number;
   onViolation?: ViolationListener | undefined;
-  cancelled?: () => boolean;
 }
 
 export interface Wasi {
@@ -89,6 +93,11 @@ export interface Wasi {
   readonly context: WasiContext;
   /** Give the host functions the guest's memory once it is instantiated. */
   attach(memory: WebAssembly.Memory): void;
+  /**
+   * Set this call's arguments, environment and input. A host made ahead of
+   * the call (an instance prepared in advance) is bound once, before `_start`.
+   */
+  bind(call: WasiCall): void;
 }
 
 function encodeList(items: readonly string[]): { bytes: Uint8Array[]; size: number } {
@@ -97,22 +106,13 @@ function encodeList(items: readonly string[]): { bytes: Uint8Array[]; size: numb
 }
 
 export function createWasi(options: WasiOptions): Wasi {
-  const env = Object.entries(options.env)
-    .filter(([k]) => !k.includes('=') && !k.includes('\0') && options.policy.decideEnv(k).allowed)
-    .map(([k, v]) => `${k}=${v}`);
-  const ctx = new WasiContext(
-    options.policy,
-    options.gate,
-    options.args,
-    env,
-    options.onViolation,
-    options.cancelled ?? (() => false),
-  );
+  const ctx = new WasiContext(options.policy, options.gate, options.onViolation);
   const stdout = new OutputBuffer('stdout', options.maxOutput);
-  const stderr = new OutputBuffer('stderr', options.maxOutput, options.onStderr);
+  const stderr = new OutputBuffer('stderr', options.maxOutput);
+  const input = new InputBuffer(new Uint8Array(0));
   ctx.fds.add({
     kind: 'stdin',
-    input: new InputBuffer(options.stdin),
+    input,
     rightsBase: RIGHTS.FD_READ | RIGHTS.FD_FILESTAT_GET | RIGHTS.POLL_FD_READWRITE,
     rightsInheriting: 0n,
   });
@@ -148,9 +148,29 @@ export function createWasi(options: WasiOptions): Wasi {
   }
 
   const mem = ctx.memory;
-  const args = encodeList(options.args);
-  const environ = encodeList(env);
-  const cancelled = ctx.cancelled;
+  // Filled in by bind(): what this call's guest sees.
+  const args = { bytes: [] as Uint8Array[], size: 0 };
+  const environ = { bytes: [] as Uint8Array[], size: 0 };
+  let cancelled: () => boolean = () => false;
+  const bind = (call: WasiCall) => {
+    Object.assign(args, encodeList(call.args));
+    const env = Object.entries(call.env)
+      .filter(([k]) => !k.includes('=') && !k.includes('\0') && options.policy.decideEnv(k).allowed)
+      .map(([k, v]) => `${k}=${v}`);
+    Object.assign(environ, encodeList(env));
+    input.reset(call.stdin);
+    stderr.onData = call.onStderr;
+    cancelled = call.cancelled ?? (() => false);
+  };
+  if (options.args) {
+    bind({
+      args: options.args,
+      env: options.env ?? {},
+      stdin: options.stdin ?? new Uint8Array(0),
+      onStderr: options.onStderr,
+      cancelled: options.cancelled,
+    });
+  }
 
   const listGet = (list: { bytes: Uint8Array[] }) =>
     guarded((ptrs: number, buf: number) => {
@@ -227,5 +247,6 @@ export function createWasi(options: WasiOptions): Wasi {
     stderr,
     context: ctx,
     attach: (memory) => mem.attach(memory),
+    bind,
   };
 }

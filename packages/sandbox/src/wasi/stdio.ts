@@ -9,6 +9,10 @@ export class InputBuffer {
   constructor(data: Uint8Array) {
     this.#data = data;
   }
+  reset(data: Uint8Array): void {
+    this.#data = data;
+    this.#pos = 0;
+  }
   get remaining(): number {
     return this.#data.length - this.#pos;
   }
@@ -24,12 +28,16 @@ export class InputBuffer {
 export class OutputBuffer {
   #chunks: Uint8Array[] = [];
   #size = 0;
+  /** Called with each write, e.g. to forward stderr as it happens. */
+  onData: ((chunk: Uint8Array) => void) | undefined;
+
   constructor(
     readonly stream: 'stdout' | 'stderr',
     readonly limit: number,
-    /** Called with each write, e.g. to forward stderr as it happens. */
-    readonly onData?: (chunk: Uint8Array) => void,
-  ) {}
+    onData?: (chunk: Uint8Array) => void,
+  ) {
+    this.onData = onData;
+  }
 
   get size(): number {
     return this.#size;

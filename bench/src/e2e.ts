@@ -1,0 +1,126 @@
+// `npm run bench -- e2e`: tools/call round trips (p50, p99) of a trivial tool
+// over stdio and Streamable HTTP: mcpkit running the `echo` guest (C, WASI
+// preview1, in its worker pool under a policy) next to the same tool as a
+// plain JavaScript function on the SDK's McpServer, in the same run.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { measureAsync, printTable, type Report, type Row, wantsJson } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'packages', 'server', 'dist', 'cli.js');
+const SDK_SERVER = fileURLToPath(new URL('./e2e-sdk-server.js', import.meta.url));
+const ECHO = join(ROOT, 'examples', 'echo', 'echo.wasm');
+const TARGET = 1.5;
+
+interface Target {
+  impl: 'mcpkit' | 'sdk-js';
+  command: string[];
+}
+
+async function stdio(t: Target): Promise<{ client: Client; close(): Promise<void> }> {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: t.command,
+      stderr: 'ignore',
+      env: { PATH: process.env.PATH ?? '', MCPKIT_LOG_LEVEL: 'warn' },
+    }),
+  );
+  return { client, close: () => client.close() };
+}
+
+async function overHttp(t: Target): Promise<{ client: Client; close(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...t.command, '--http', ...(t.impl === 'mcpkit' ? ['127.0.0.1:0'] : [])],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MCPKIT_LOG_LEVEL: 'warn' },
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no URL from ${t.impl}: ${err}`)), 20_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+export async function runE2eBench(argv: readonly string[]): Promise<Report> {
+  const quick = argv.includes('--quick');
+  const iterations = quick ? 200 : 2000;
+  const warmup = quick ? 50 : 300;
+  const data = mkdtempSync(join(tmpdir(), 'mcpkit-bench-e2e-'));
+  const targets: Target[] = [
+    {
+      impl: 'mcpkit',
+      command: [CLI, 'serve', '--data-dir', data, '--component', ECHO, '--no-builtin-tools'],
+    },
+    { impl: 'sdk-js', command: [SDK_SERVER] },
+  ];
+  const rows: Row[] = [];
+  try {
+    for (const [caseId, connect] of [
+      ['call-stdio', stdio],
+      ['call-http', overHttp],
+    ] as const) {
+      for (const t of targets) {
+        const c = await connect(t);
+        try {
+          const call = async () => {
+            const r = await c.client.callTool({ name: 'echo', arguments: { text: 'ping' } });
+            const first = (r.content as Array<{ text?: string }>)[0];
+            if (first?.text !== 'ping') throw new Error(`${t.impl} answered ${JSON.stringify(r)}`);
+          };
+          const m = await measureAsync(call, { iterations, warmup });
+          rows.push({ case: caseId, impl: t.impl, median_ns: m.median, p99_ns: m.p99, iterations });
+        } finally {
+          await c.close();
+        }
+      }
+    }
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+  const ratios = ['call-stdio', 'call-http'].map((c) => {
+    const a = rows.find((r) => r.case === c && r.impl === 'mcpkit')!;
+    const b = rows.find((r) => r.case === c && r.impl === 'sdk-js')!;
+    return { case: c, mcpkit_over_sdk_js_p50: a.median_ns / b.median_ns, target: TARGET };
+  });
+  const report: Report = { bench: 'e2e', node: process.version, rows, ratios };
+  if (!wantsJson(argv)) {
+    printTable('tools/call round trip of a trivial tool (p50 as median)', report, 'sdk-js', [
+      'p99_ns',
+    ]);
+    process.stdout.write(`\nratios (target: mcpkit p50 <= ${TARGET}x the plain JS tool)\n`);
+    for (const r of ratios) {
+      process.stdout.write(
+        `  ${r.case.padEnd(11)} ${r.mcpkit_over_sdk_js_p50.toFixed(2)}x  ${r.mcpkit_over_sdk_js_p50 <= TARGET ? 'ok' : 'OVER'}\n`,
+      );
+    }
+  }
+  return report;
+}
