@@ -50,8 +50,6 @@ const cancel = new Int32Array(data.cancelFlag);
 const modules = new Map<string, WebAssembly.Module>();
 const policies = new Map<string, PolicyDocument>();
 const jobBell = new Doorbell(data.jobBell);
-/** How long a worker stays awake for the next call after one. */
-const SPIN_AFTER_CALL_MS = 0;
 const eventBell = new Doorbell(data.eventBell);
 
 function emit(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
@@ -130,12 +128,10 @@ async function handle(msg: WorkerRun): Promise<void> {
  * does too.
  */
 async function serve(): Promise<void> {
-  let busy = false;
   for (;;) {
-    // Right after a call, the next one often follows soon: spin a little before sleeping.
-    const rung = jobBell.waitSync(200, busy ? SPIN_AFTER_CALL_MS : 0);
-    busy = false;
-    if (!rung) {
+    // No spinning here: on a machine with few cores a spinning worker takes
+    // the core the client needs to send the next call.
+    if (!jobBell.waitSync(200)) {
       await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
@@ -145,7 +141,6 @@ async function serve(): Promise<void> {
       got = receiveMessageOnPort(data.jobPort)
     ) {
       await handle(got.message as WorkerRun);
-      busy = true;
     }
   }
 }
