@@ -60,10 +60,11 @@ export class UnsupportedImportsError extends SandboxError {
   constructor(
     what: string,
     readonly imports: readonly string[],
+    kind: 'function' | 'interface' = 'function',
   ) {
     super(
       'unsupported-imports',
-      `${what} imports ${imports.length === 1 ? 'a function' : `${imports.length} functions`} the host does not provide: ${imports.join(', ')}`,
+      `${what} imports ${imports.length === 1 ? `a ${kind}` : `${imports.length} ${kind}s`} the host does not provide: ${imports.join(', ')}`,
     );
   }
 }

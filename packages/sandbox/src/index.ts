@@ -3,6 +3,44 @@
 
 export type { BridgeHandler } from './bridge.js';
 export {
+  argumentsFromJson,
+  camelCase,
+  type Direction,
+  fromJson,
+  type JsonSchema,
+  jsonSchemaOf,
+  parametersSchema,
+  resultSchema,
+  type TypeDocs,
+  toJson,
+  ValueError,
+} from './component/json.js';
+export {
+  clearComponentCache,
+  type LoadComponentOptions,
+  type LoadedComponent,
+  loadComponent,
+} from './component/load.js';
+export { ComponentFormatError, readComponentInterface } from './component/reader.js';
+export {
+  type ComponentCallOptions,
+  type ComponentCallResult,
+  type ComponentFunction,
+  ComponentSandbox,
+  type ComponentSandboxOptions,
+  MCPKIT_HOST_INTERFACES,
+  unsupportedComponentImports,
+} from './component/sandbox.js';
+export {
+  type ComponentInterface,
+  usesResource,
+  type WitFunction,
+  type WitInterface,
+  type WitPrimitive,
+  type WitType,
+  witTypeText,
+} from './component/wit-types.js';
+export {
   EGRESS_ERROR_CODES,
   EgressError,
   type EgressErrorCode,
@@ -54,6 +92,8 @@ export {
   DEFAULT_MAX_QUEUED,
   defaultPool,
   type EffectiveLimits,
+  GuestSandbox,
+  type GuestSandboxOptions,
   type RunOptions,
   type RunResult,
   Sandbox,

@@ -11,26 +11,42 @@ import {
 } from 'node:worker_threads';
 import type { PolicyDocument } from '@mcpkit/wasm-policy';
 import { type BridgeHandler, serveBridge } from './bridge.js';
+import type { ComponentCallRequest, ComponentOutcome } from './component/instance.js';
 import { Doorbell } from './doorbell.js';
 import { CancelledError, ClosedError, DeadlineError, WorkerCrashedError } from './errors.js';
 import type { HostModuleSource } from './host-module.js';
 import type { RunOutcome, RunRequest } from './instance.js';
 import type { Violation } from './violation.js';
-import type { WorkerData, WorkerEvent, WorkerRun } from './worker.js';
+import type { GuestCode, WorkerData, WorkerEvent, WorkerRun } from './worker.js';
 
-export interface PoolJob {
-  moduleKey: string;
-  module: WebAssembly.Module;
+interface PoolJobBase {
+  /** Identifies `code` (digest, memory cap); a worker is sent the code once. */
+  codeKey: string;
+  code: GuestCode;
   policyKey: string;
   policy: PolicyDocument;
   memoryLimit: number | undefined;
-  hostModules: readonly HostModuleSource[];
-  request: RunRequest;
   deadlineMs: number;
   signal?: AbortSignal | undefined;
   onStderr?: ((chunk: Uint8Array) => void) | undefined;
   onViolation?: ((v: Violation) => void) | undefined;
+  onLog?: ((level: string, message: string) => void) | undefined;
+  onProgress?: ((progress: number, total?: number, message?: string) => void) | undefined;
   channels?: ReadonlyMap<string, BridgeHandler> | undefined;
+}
+
+/** Run a command module's `_start`. */
+export interface PoolJob extends PoolJobBase {
+  type?: 'run';
+  hostModules: readonly HostModuleSource[];
+  request: RunRequest;
+}
+
+/** Call one export of a component. */
+export interface PoolCall extends PoolJobBase {
+  type: 'call';
+  host: { http: boolean; callTool: boolean };
+  request: ComponentCallRequest;
 }
 
 export interface WorkerPoolOptions {
@@ -49,7 +65,7 @@ interface Slot {
   jobBell: Doorbell;
   events: MessagePort;
   eventBell: Doorbell;
-  modules: Set<string>;
+  codes: Set<string>;
   policies: Set<string>;
   channels: ReadonlyMap<string, BridgeHandler>;
   busy: boolean;
@@ -106,9 +122,13 @@ export class WorkerPool {
       workerData,
       transferList: [port2, jobs.port2, events.port2],
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 32 },
-      stdout: false,
-      stderr: false,
+      // Whatever a worker prints (jco's glue may) must not reach the
+      // server's stdout, which may be the MCP transport.
+      stdout: true,
+      stderr: true,
     });
+    worker.stdout.resume();
+    worker.stderr.resume();
     const slot: Slot = {
       worker,
       cancel: new Int32Array(cancelFlag),
@@ -116,7 +136,7 @@ export class WorkerPool {
       jobBell,
       events: events.port1,
       eventBell,
-      modules: new Set(),
+      codes: new Set(),
       policies: new Set(),
       channels: NO_CHANNELS,
       busy: false,
@@ -206,7 +226,9 @@ export class WorkerPool {
   }
 
   /** Run a guest in a worker; resolves with its outcome or rejects with a typed error. */
-  async run(job: PoolJob): Promise<RunOutcome> {
+  run(job: PoolJob): Promise<RunOutcome>;
+  run(job: PoolCall): Promise<ComponentOutcome>;
+  async run(job: PoolJob | PoolCall): Promise<ComponentOutcome> {
     if (job.signal?.aborted) throw new CancelledError();
     const slot = await this.#acquire();
     if (job.signal?.aborted) {
@@ -215,18 +237,19 @@ export class WorkerPool {
     }
     const id = this.#nextId++;
     slot.channels = job.channels ?? NO_CHANNELS;
-    const msg: WorkerRun = {
-      type: 'run',
+    const base = {
       id,
-      moduleKey: job.moduleKey,
+      codeKey: job.codeKey,
       policyKey: job.policyKey,
       memoryLimit: job.memoryLimit,
-      hostModules: job.hostModules,
-      request: job.request,
+      ...(slot.codes.has(job.codeKey) ? {} : { code: job.code }),
+      ...(slot.policies.has(job.policyKey) ? {} : { policy: job.policy }),
     };
-    if (!slot.modules.has(job.moduleKey)) msg.module = job.module;
-    if (!slot.policies.has(job.policyKey)) msg.policy = job.policy;
-    return new Promise<RunOutcome>((resolve, reject) => {
+    const msg: WorkerRun =
+      job.type === 'call'
+        ? { ...base, type: 'call', host: job.host, request: job.request }
+        : { ...base, type: 'run', hostModules: job.hostModules, request: job.request };
+    return new Promise<ComponentOutcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
       this.#inFlight++;
@@ -260,8 +283,10 @@ export class WorkerPool {
           if (e.id !== id) return;
           if (e.type === 'stderr') job.onStderr?.(e.chunk);
           else if (e.type === 'violation') job.onViolation?.(e.violation);
+          else if (e.type === 'log') job.onLog?.(e.level, e.message);
+          else if (e.type === 'progress') job.onProgress?.(e.progress, e.total, e.message);
           else if (e.type === 'done') {
-            slot.modules.add(job.moduleKey);
+            slot.codes.add(job.codeKey);
             slot.policies.add(job.policyKey);
             finish();
             resolve(e.outcome);

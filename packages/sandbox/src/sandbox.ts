@@ -32,27 +32,15 @@ export const DEFAULT_LIMITS = Object.freeze({
 /** Calls that may wait for a turn, per component, beyond those running. */
 export const DEFAULT_MAX_QUEUED = 256;
 
-export interface SandboxOptions {
-  /** The component's id, in violations and messages. */
-  id: string;
+export interface SandboxOptions extends GuestSandboxOptions {
   /** The core module (WASI preview1 command). */
   bytes: Uint8Array;
-  policy: PolicyDocument;
-  /** How the module is named in messages (a file name); default the id. */
-  name?: string;
   /** `worker` (default; deadlines enforced) or `inline` (trusted code only: no deadline). */
   isolation?: 'worker' | 'inline';
-  /** Shared pool; one is created when not given and isolation is `worker`. */
-  pool?: WorkerPool;
   /** Extra import modules (the host function API). */
   hostModules?: readonly HostModuleSource[];
   /** Handlers for host functions' `ctx.call(channel, payload)`. */
   channels?: Readonly<Record<string, BridgeHandler>>;
-  /** Candidate environment for every call; the policy filters it. Default: empty. */
-  env?: Readonly<Record<string, string>>;
-  onViolation?: ViolationListener;
-  /** Calls that may wait beyond the concurrency limit before new ones are refused. */
-  maxQueued?: number;
 }
 
 export interface RunOptions {
@@ -96,33 +84,45 @@ export function defaultPool(): WorkerPool {
   return sharedPool;
 }
 
-export class Sandbox {
+/** What every sandbox is given, whatever the guest's format. */
+export interface GuestSandboxOptions {
+  /** The component's id, in violations and messages. */
+  id: string;
+  policy: PolicyDocument;
+  /** How the guest is named in messages (a file name); default the id. */
+  name?: string;
+  /** Shared pool; the default pool when not given. */
+  pool?: WorkerPool;
+  /** Candidate environment for every call; the policy filters it. Default: empty. */
+  env?: Readonly<Record<string, string>>;
+  onViolation?: ViolationListener;
+  /** Calls that may wait beyond the concurrency limit before new ones are refused. */
+  maxQueued?: number;
+}
+
+/**
+ * What sandboxes of every guest format share: the policy (document for the
+ * workers, compiled for the main thread), the limits, the environment the
+ * policy allows, and the turn-taking that enforces the concurrency limit.
+ */
+export abstract class GuestSandbox {
   readonly id: string;
-  readonly module: LoadedModule;
   readonly policy: CompiledPolicy;
   readonly limits: EffectiveLimits;
-  readonly isolation: 'worker' | 'inline';
-  readonly #document: PolicyDocument;
-  readonly #policyKey: string;
-  readonly #options: SandboxOptions;
-  readonly #channels: ReadonlyMap<string, BridgeHandler>;
-  readonly #inlineHostModules: readonly HostModule[];
+  protected readonly document: PolicyDocument;
+  protected readonly policyKey: string;
   /** The sandbox's environment with only the keys the policy allows. */
-  readonly #env: Readonly<Record<string, string>>;
+  protected readonly env: Readonly<Record<string, string>>;
+  readonly #base: GuestSandboxOptions;
   #running = 0;
   readonly #queue: Array<() => void> = [];
 
-  private constructor(
-    options: SandboxOptions,
-    module: LoadedModule,
-    hostModules: readonly HostModule[],
-  ) {
+  protected constructor(options: GuestSandboxOptions) {
     this.id = options.id;
-    this.module = module;
-    this.#options = options;
+    this.#base = options;
     // The sandbox needs only the core sections; extension sections may not cross threads.
-    this.#document = { ...options.policy, extensions: {} };
-    this.policy = compiledPolicyOf(this.#document);
+    this.document = { ...options.policy, extensions: {} };
+    this.policy = compiledPolicyOf(this.document);
     const l = options.policy.limits;
     this.limits = Object.freeze({
       memory: l.memory ?? DEFAULT_LIMITS.memory,
@@ -132,13 +132,100 @@ export class Sandbox {
         l.concurrency ??
         (l.cpu !== undefined ? Math.max(1, Math.ceil(l.cpu)) : DEFAULT_LIMITS.concurrency),
     });
-    this.isolation = options.isolation ?? options.policy.runtime.isolation ?? 'worker';
-    this.#policyKey = createHash('sha256')
-      .update(JSON.stringify(serializePolicy(this.#document)))
+    this.policyKey = createHash('sha256')
+      .update(JSON.stringify(serializePolicy(this.document)))
       .digest('hex');
+    this.env = this.allowedEnv(options.env ?? {});
+  }
+
+  protected get pool(): WorkerPool {
+    return this.#base.pool ?? defaultPool();
+  }
+
+  protected get onViolation(): ViolationListener | undefined {
+    return this.#base.onViolation;
+  }
+
+  protected allowedEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (this.policy.decideEnv(k).allowed) out[k] = v;
+    return out;
+  }
+
+  /** Calls running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Wait for a turn within the concurrency limit; refused when too many wait already. */
+  protected async turn(): Promise<void> {
+    if (this.#running < this.limits.concurrency) {
+      this.#running++;
+      return;
+    }
+    const maxQueued = this.#base.maxQueued ?? DEFAULT_MAX_QUEUED;
+    if (this.#queue.length >= maxQueued)
+      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + maxQueued);
+    await new Promise<void>((resolve) => this.#queue.push(resolve));
+    this.#running++;
+  }
+
+  protected done(): void {
+    this.#running--;
+    this.#queue.shift()?.();
+  }
+
+  /** The typed error for a run that failed; `what` names the guest. */
+  protected errorOf(o: RunOutcome, what: string, entry: string): SandboxError {
+    const e = o.error!;
+    let err: SandboxError;
+    switch (e.code) {
+      case 'stack-overflow':
+        err = new StackOverflowError();
+        break;
+      case 'out-of-memory':
+        err = new OutOfMemoryError(this.limits.memory, e.message);
+        break;
+      case 'output-limit':
+        err = new OutputLimitError(
+          /stderr/.test(e.message) ? 'stderr' : 'stdout',
+          this.limits.output,
+        );
+        break;
+      case 'cancelled':
+        err = new CancelledError();
+        break;
+      case 'no-entry-point':
+        err = new NoEntryPointError(what, entry);
+        break;
+      case 'invalid-wasm':
+        err = new InvalidWasmError(what, e.message);
+        break;
+      default:
+        err = new TrapError(e.message);
+    }
+    return Object.assign(err, { outcome: o });
+  }
+}
+
+export class Sandbox extends GuestSandbox {
+  readonly module: LoadedModule;
+  readonly isolation: 'worker' | 'inline';
+  readonly #options: SandboxOptions;
+  readonly #channels: ReadonlyMap<string, BridgeHandler>;
+  readonly #inlineHostModules: readonly HostModule[];
+
+  private constructor(
+    options: SandboxOptions,
+    module: LoadedModule,
+    hostModules: readonly HostModule[],
+  ) {
+    super(options);
+    this.module = module;
+    this.#options = options;
+    this.isolation = options.isolation ?? options.policy.runtime.isolation ?? 'worker';
     this.#channels = new Map(Object.entries(options.channels ?? {}));
     this.#inlineHostModules = hostModules;
-    this.#env = this.#allowedEnv(options.env ?? {});
   }
 
   /** Load and check the module (typed errors for non-wasm, components, unsupported imports). */
@@ -160,43 +247,15 @@ export class Sandbox {
     return new Sandbox(options, module, hostModules);
   }
 
-  #allowedEnv(env: Readonly<Record<string, string>>): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(env)) if (this.policy.decideEnv(k).allowed) out[k] = v;
-    return out;
-  }
-
-  /** Calls running now. */
-  get running(): number {
-    return this.#running;
-  }
-
-  async #turn(): Promise<void> {
-    if (this.#running < this.limits.concurrency) {
-      this.#running++;
-      return;
-    }
-    const maxQueued = this.#options.maxQueued ?? DEFAULT_MAX_QUEUED;
-    if (this.#queue.length >= maxQueued)
-      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + maxQueued);
-    await new Promise<void>((resolve) => this.#queue.push(resolve));
-    this.#running++;
-  }
-
-  #done(): void {
-    this.#running--;
-    this.#queue.shift()?.();
-  }
-
   /** Run the guest once, in a fresh instance. */
   async run(options: RunOptions = {}): Promise<RunResult> {
-    await this.#turn();
+    await this.turn();
     try {
       const request = {
         component: this.id,
         args: [options.program ?? this.id, ...(options.args ?? [])],
         // Filtered here, once: only what the policy allows crosses to the worker.
-        env: options.env ? { ...this.#env, ...this.#allowedEnv(options.env) } : this.#env,
+        env: options.env ? { ...this.env, ...this.allowedEnv(options.env) } : this.env,
         stdin:
           typeof options.stdin === 'string'
             ? encoder.encode(options.stdin)
@@ -215,34 +274,33 @@ export class Sandbox {
             (this.#options.hostModules ?? []).map((s) => [s.name, s.options ?? {}]),
           ),
           ...(options.onStderr ? { onStderr: options.onStderr } : {}),
-          ...(this.#options.onViolation ? { onViolation: this.#options.onViolation } : {}),
+          ...(this.onViolation ? { onViolation: this.onViolation } : {}),
           ...(options.signal ? { cancelled: () => options.signal!.aborted } : {}),
         });
       } else {
-        const pool = this.#options.pool ?? defaultPool();
-        outcome = await pool.run({
-          moduleKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
-          module: this.module.module,
-          policyKey: this.#policyKey,
-          policy: this.#document,
+        outcome = await this.pool.run({
+          codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
+          code: { kind: 'module', module: this.module.module },
+          policyKey: this.policyKey,
+          policy: this.document,
           memoryLimit: this.limits.memory,
           hostModules: this.#options.hostModules ?? [],
           request,
           deadlineMs: this.limits.executionTime,
           signal: options.signal,
           onStderr: options.onStderr,
-          onViolation: this.#options.onViolation,
+          onViolation: this.onViolation,
           channels: this.#channels,
         });
       }
       return this.#result(outcome);
     } finally {
-      this.#done();
+      this.done();
     }
   }
 
   #result(o: RunOutcome): RunResult {
-    if (o.error) throw this.#error(o);
+    if (o.error) throw this.errorOf(o, this.module.name, '_start');
     // A guest that gave up at its memory limit failed for want of memory.
     if (o.exitCode !== 0 && o.memoryExhausted) {
       throw Object.assign(
@@ -259,36 +317,5 @@ export class Sandbox {
       memoryExhausted: o.memoryExhausted,
       violations: o.violations,
     });
-  }
-
-  #error(o: RunOutcome): SandboxError {
-    const e = o.error!;
-    let err: SandboxError;
-    switch (e.code) {
-      case 'stack-overflow':
-        err = new StackOverflowError();
-        break;
-      case 'out-of-memory':
-        err = new OutOfMemoryError(this.limits.memory, e.message);
-        break;
-      case 'output-limit':
-        err = new OutputLimitError(
-          /stderr/.test(e.message) ? 'stderr' : 'stdout',
-          this.limits.output,
-        );
-        break;
-      case 'cancelled':
-        err = new CancelledError();
-        break;
-      case 'no-entry-point':
-        err = new NoEntryPointError(this.module.name, '_start');
-        break;
-      case 'invalid-wasm':
-        err = new InvalidWasmError(this.module.name, e.message);
-        break;
-      default:
-        err = new TrapError(e.message);
-    }
-    return Object.assign(err, { outcome: o });
   }
 }

@@ -4,6 +4,16 @@
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { PolicyDocument } from '@mcpkit/wasm-policy';
 import { BridgeClient } from './bridge.js';
+import {
+  COMPONENT_CHANNELS,
+  type ComponentCallRequest,
+  type ComponentHooks,
+  type HttpReply,
+  httpResult,
+  type Instantiate,
+  type PreparedComponent,
+  prepareComponent,
+} from './component/instance.js';
 import { Doorbell } from './doorbell.js';
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
 import {
@@ -14,22 +24,40 @@ import {
   type RunRequest,
 } from './instance.js';
 
-export interface WorkerRun {
-  type: 'run';
+/** What a worker runs: a core module, or a transpiled component. */
+export type GuestCode =
+  | { kind: 'module'; module: WebAssembly.Module }
+  | { kind: 'component'; glue: string; cores: ReadonlyMap<string, WebAssembly.Module> };
+
+interface JobBase {
   id: number;
-  moduleKey: string;
-  module?: WebAssembly.Module;
+  /** Identifies `code` (content digest and memory cap); the code is sent once per worker. */
+  codeKey: string;
+  code?: GuestCode;
   policyKey: string;
   policy?: PolicyDocument;
   memoryLimit: number | undefined;
-  hostModules: readonly HostModuleSource[];
-  request: RunRequest;
 }
+
+export type WorkerRun =
+  | (JobBase & {
+      type: 'run';
+      hostModules: readonly HostModuleSource[];
+      request: RunRequest;
+    })
+  | (JobBase & {
+      type: 'call';
+      /** Which host calls the embedder answers (others are refused in the worker). */
+      host: { http: boolean; callTool: boolean };
+      request: ComponentCallRequest;
+    });
 
 export type WorkerEvent =
   | { type: 'stderr'; id: number; chunk: Uint8Array }
   | { type: 'violation'; id: number; violation: RunOutcome['violations'][number] }
-  | { type: 'done'; id: number; outcome: RunOutcome }
+  | { type: 'log'; id: number; level: string; message: string }
+  | { type: 'progress'; id: number; progress: number; total?: number; message?: string }
+  | { type: 'done'; id: number; outcome: RunOutcome & { value?: unknown } }
   | { type: 'failed'; id: number; message: string };
 
 export interface WorkerData {
@@ -45,9 +73,11 @@ export interface WorkerData {
 }
 
 const data = workerData as WorkerData;
+// jco's glue logs every call to the console when this is set.
+delete process.env.JCO_DEBUG;
 const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
-const modules = new Map<string, WebAssembly.Module>();
+const codes = new Map<string, GuestCode>();
 const policies = new Map<string, PolicyDocument>();
 const jobBell = new Doorbell(data.jobBell);
 const eventBell = new Doorbell(data.eventBell);
@@ -76,17 +106,26 @@ function hostModulesFor(sources: readonly HostModuleSource[]): Promise<HostModul
  * happens while the worker would be idle, not while a client waits. Each call
  * still gets an instance nothing has run in.
  */
-let spare: { key: string; prepared: PreparedInstance } | undefined;
+let spare: { key: string; prepared: PreparedInstance | PreparedComponent } | undefined;
 
 function keyOf(msg: WorkerRun): string {
-  return `${msg.moduleKey}|${msg.policyKey}|${msg.memoryLimit}|${msg.request.maxOutput}|${msg.request.component}|${JSON.stringify(msg.hostModules)}`;
+  const common = `${msg.type}|${msg.codeKey}|${msg.policyKey}|${msg.memoryLimit}|${msg.request.maxOutput}|${msg.request.component}`;
+  return msg.type === 'run'
+    ? `${common}|${JSON.stringify(msg.hostModules)}`
+    : `${common}|${JSON.stringify(msg.request.env)}`;
 }
 
-async function prepare(msg: WorkerRun): Promise<PreparedInstance> {
-  const module = modules.get(msg.moduleKey);
+function codeAndPolicy(msg: WorkerRun): { code: GuestCode; doc: PolicyDocument } {
+  const code = codes.get(msg.codeKey);
   const doc = policies.get(msg.policyKey);
-  if (!module || !doc) throw new Error('the worker lacks the module or policy for this call');
-  return prepareInstance(module, msg.request.component, msg.request.maxOutput, {
+  if (!code || !doc) throw new Error('the worker lacks the code or policy for this call');
+  return { code, doc };
+}
+
+async function prepareRun(msg: Extract<WorkerRun, { type: 'run' }>): Promise<PreparedInstance> {
+  const { code, doc } = codeAndPolicy(msg);
+  if (code.kind !== 'module') throw new Error('a component cannot be run as a command');
+  return prepareInstance(code.module, msg.request.component, msg.request.maxOutput, {
     policy: compiledPolicyOf(doc),
     hostModules: await hostModulesFor(msg.hostModules),
     memoryLimit: msg.memoryLimit,
@@ -95,28 +134,94 @@ async function prepare(msg: WorkerRun): Promise<PreparedInstance> {
   });
 }
 
+/** Each component's glue is imported once per worker. */
+const glues = new Map<string, Promise<Instantiate>>();
+
+async function prepareCall(msg: Extract<WorkerRun, { type: 'call' }>): Promise<PreparedComponent> {
+  const { code, doc } = codeAndPolicy(msg);
+  if (code.kind !== 'component') throw new Error('a core module has no exports to call');
+  let glue = glues.get(code.glue);
+  if (!glue) {
+    glue = import(code.glue).then((m: { instantiate: Instantiate }) => m.instantiate);
+    glues.set(code.glue, glue);
+  }
+  return prepareComponent(
+    msg.request.component,
+    {
+      instantiate: await glue,
+      cores: code.cores,
+      policy: compiledPolicyOf(doc),
+      memoryLimit: msg.memoryLimit,
+    },
+    { env: msg.request.env, maxOutput: msg.request.maxOutput },
+  );
+}
+
+function take(msg: WorkerRun): void {
+  if (msg.code) codes.set(msg.codeKey, msg.code);
+  if (msg.policy) policies.set(msg.policyKey, msg.policy);
+}
+
+function done(id: number, outcome: RunOutcome): void {
+  emit(
+    { type: 'done', id, outcome },
+    [outcome.stdout.buffer, outcome.stderr.buffer].filter(
+      (b, i, a) => a.indexOf(b) === i,
+    ) as ArrayBuffer[],
+  );
+}
+
 async function handle(msg: WorkerRun): Promise<void> {
   const { id } = msg;
   try {
-    if (msg.module) modules.set(msg.moduleKey, msg.module);
-    if (msg.policy) policies.set(msg.policyKey, msg.policy);
+    take(msg);
     const key = keyOf(msg);
-    const prepared = spare?.key === key ? spare.prepared : await prepare(msg);
+    const ready = spare?.key === key ? spare.prepared : undefined;
     spare = undefined;
+    const cancelled = () => Atomics.load(cancel, 0) !== 0;
+    const onStderr = (chunk: Uint8Array) => emit({ type: 'stderr', id, chunk });
+    const onViolation = (violation: RunOutcome['violations'][number]) =>
+      emit({ type: 'violation', id, violation });
     Atomics.store(cancel, 0, 0);
-    const outcome = prepared.run(msg.request, {
-      onStderr: (chunk) => emit({ type: 'stderr', id, chunk }),
-      onViolation: (violation) => emit({ type: 'violation', id, violation }),
-      cancelled: () => Atomics.load(cancel, 0) !== 0,
-    });
-    emit(
-      { type: 'done', id, outcome },
-      [outcome.stdout.buffer, outcome.stderr.buffer].filter(
-        (b, i, a) => a.indexOf(b) === i,
-      ) as ArrayBuffer[],
-    );
-    // The next call like this one finds its instance ready.
-    spare = { key, prepared: await prepare(msg) };
+    if (msg.type === 'run') {
+      const prepared = (ready as PreparedInstance | undefined) ?? (await prepareRun(msg));
+      done(id, prepared.run(msg.request, { onStderr, onViolation, cancelled }));
+      // The next call like this one finds its instance ready.
+      spare = { key, prepared: await prepareRun(msg) };
+    } else {
+      const prepared = (ready as PreparedComponent | undefined) ?? (await prepareCall(msg));
+      const hooks: ComponentHooks = {
+        onStderr,
+        onViolation,
+        cancelled,
+        log: (level, message) => emit({ type: 'log', id, level, message }),
+        progress: (progress, total, message) =>
+          emit({
+            type: 'progress',
+            id,
+            progress,
+            ...(total !== undefined ? { total } : {}),
+            ...(message !== undefined ? { message } : {}),
+          }),
+        ...(msg.host.http
+          ? {
+              http: (request) =>
+                httpResult(bridge.call(COMPONENT_CHANNELS.http, request) as HttpReply),
+            }
+          : {}),
+        ...(msg.host.callTool
+          ? {
+              callTool: (name, args) =>
+                bridge.call(COMPONENT_CHANNELS.callTool, { name, args }) as {
+                  ok: boolean;
+                  value: string;
+                },
+            }
+          : {}),
+      };
+      done(id, prepared.call(msg.request, hooks));
+      spare = { key, prepared: await prepareCall(msg) };
+    }
   } catch (error) {
     emit({ type: 'failed', id, message: (error as Error)?.message ?? String(error) });
   }

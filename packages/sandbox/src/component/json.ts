@@ -63,9 +63,39 @@ function isOption(t: WitType): boolean {
   return t.kind === 'option';
 }
 
+/**
+ * Doc comments of named types, for schema descriptions: the type's own
+ * (`member` undefined), or one of its fields or cases.
+ */
+export type TypeDocs = (typeName: string, member?: string) => string | undefined;
+
 /** The JSON Schema of a type's JSON form. */
-export function jsonSchemaOf(t: WitType, direction: Direction = 'input'): JsonSchema {
-  const s = (x: WitType) => jsonSchemaOf(x, direction);
+export function jsonSchemaOf(
+  t: WitType,
+  direction: Direction = 'input',
+  docs?: TypeDocs,
+): JsonSchema {
+  const schema = bareSchemaOf(t, direction, docs);
+  if (!docs || !t.name) return schema;
+  const own = docs(t.name);
+  // Cases of an enum or flags have no schema of their own to carry their docs.
+  const members =
+    t.kind === 'enum' || t.kind === 'flags'
+      ? t.names
+          .map((n) => [n, docs(t.name!, n)] as const)
+          .filter(([, d]) => d)
+          .map(([n, d]) => `\`${n}\`: ${d}`)
+      : [];
+  const description = [own, ...members].filter(Boolean).join('\n');
+  return description ? { ...schema, description } : schema;
+}
+
+function bareSchemaOf(t: WitType, direction: Direction, docs: TypeDocs | undefined): JsonSchema {
+  const s = (x: WitType) => jsonSchemaOf(x, direction, docs);
+  const memberDoc = (schema: JsonSchema, member: string): JsonSchema => {
+    const d = t.name ? docs?.(t.name, member) : undefined;
+    return d ? { ...schema, description: d } : schema;
+  };
   switch (t.kind) {
     case 'bool':
       return { type: 'boolean' };
@@ -114,16 +144,21 @@ export function jsonSchemaOf(t: WitType, direction: Direction = 'input'): JsonSc
         maxItems: t.types.length,
       };
     case 'record':
-      return objectSchema(t.fields.map((f) => [f.name, s(f.type), !isOption(f.type)] as const));
+      return objectSchema(
+        t.fields.map((f) => [f.name, memberDoc(s(f.type), f.name), !isOption(f.type)] as const),
+      );
     case 'variant':
       return {
         oneOf: t.cases.map((c) =>
-          c.type
-            ? objectSchema([
-                ['tag', { const: c.name }, true],
-                ['val', s(c.type), true],
-              ])
-            : objectSchema([['tag', { const: c.name }, true]]),
+          memberDoc(
+            c.type
+              ? objectSchema([
+                  ['tag', { const: c.name }, true],
+                  ['val', s(c.type), true],
+                ])
+              : objectSchema([['tag', { const: c.name }, true]]),
+            c.name,
+          ),
         ),
       };
     case 'enum':
@@ -407,8 +442,10 @@ export function toJson(t: WitType, v: unknown, path = 'result'): unknown {
 }
 
 /** The tool input schema of a function: an object with one property per parameter. */
-export function parametersSchema(fn: WitFunction): JsonSchema {
-  return objectSchema(fn.params.map((p) => [p.name, jsonSchemaOf(p.type), !isOption(p.type)]));
+export function parametersSchema(fn: WitFunction, docs?: TypeDocs): JsonSchema {
+  return objectSchema(
+    fn.params.map((p) => [p.name, jsonSchemaOf(p.type, 'input', docs), !isOption(p.type)]),
+  );
 }
 
 /** The bindings' arguments for `fn` from a JSON object of named arguments. */
@@ -427,8 +464,8 @@ export function argumentsFromJson(fn: WitFunction, args: Record<string, unknown>
 }
 
 /** The output schema of a function that returns a value: `{ "result": … }`. */
-export function resultSchema(fn: WitFunction): JsonSchema | undefined {
+export function resultSchema(fn: WitFunction, docs?: TypeDocs): JsonSchema | undefined {
   return fn.result
-    ? objectSchema([['result', jsonSchemaOf(fn.result, 'output'), true]])
+    ? objectSchema([['result', jsonSchemaOf(fn.result, 'output', docs), true]])
     : undefined;
 }

@@ -1,0 +1,285 @@
+// One call of a component's export: a fresh instance of its transpiled glue
+// with this call's WASI 0.2 host and mcpkit:host, the export called with
+// values already converted from JSON, the outcome described in plain data
+// (it crosses a thread boundary).
+
+import type { CompiledPolicy } from '@mcpkit/wasm-policy';
+import type { EgressRequest, EgressResponse } from '../egress.js';
+import { EgressError, type EgressErrorCode } from '../egress-error.js';
+import type { RunError, RunOutcome } from '../instance.js';
+import { StorageGate } from '../storage-gate.js';
+import type { Violation } from '../violation.js';
+import { Cancelled, OutputLimitExceeded, ProcExit } from '../wasi/aborts.js';
+import { Failure } from '../wasi2/context.js';
+import { createWasi2 } from '../wasi2/index.js';
+import { camelCase } from './json.js';
+
+/** Bridge channels a component's host calls use (answered on the main thread). */
+export const COMPONENT_CHANNELS = Object.freeze({
+  http: 'mcpkit:wasi-http',
+  callTool: 'mcpkit:host/call-tool',
+});
+
+export interface ComponentCallRequest {
+  component: string;
+  /** Full name of the exported interface, or '' for a function the world exports. */
+  exportName: string;
+  /** The function's WIT name (`read-file`). */
+  fn: string;
+  /** Arguments as the bindings take them (see json.ts). */
+  args: unknown[];
+  /** The function returns a `result`: give `{ tag, val }` instead of throwing the error case. */
+  returnsResult: boolean;
+  /** The policy-filtered environment. */
+  env: Readonly<Record<string, string>>;
+  maxOutput: number;
+}
+
+export interface ComponentOutcome extends RunOutcome {
+  /** What the function returned, as the bindings give it; absent after an error. */
+  value?: unknown;
+}
+
+/** What a call may reach on the embedder's side (all synchronous for the guest). */
+export interface ComponentHost {
+  http?: ((request: EgressRequest) => EgressResponse) | undefined;
+  log?: ((level: string, message: string) => void) | undefined;
+  progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
+  callTool?: ((name: string, args: string) => { ok: boolean; value: string }) | undefined;
+}
+
+export interface ComponentHooks extends ComponentHost {
+  onStderr?: ((chunk: Uint8Array) => void) | undefined;
+  onViolation?: ((v: Violation) => void) | undefined;
+  cancelled?: (() => boolean) | undefined;
+}
+
+/** The glue's entry point (jco, instantiation mode `sync`). */
+export type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (
+    module: WebAssembly.Module,
+    imports: WebAssembly.Imports,
+  ) => WebAssembly.Instance,
+) => Record<string, unknown>;
+
+export interface ComponentEnvironment {
+  instantiate: Instantiate;
+  cores: ReadonlyMap<string, WebAssembly.Module>;
+  policy: CompiledPolicy;
+  /** Largest memory of each core module in bytes (for reporting exhaustion). */
+  memoryLimit: number | undefined;
+}
+
+/** An instance made ahead of its call; a call runs once on it, then it is thrown away. */
+export interface PreparedComponent {
+  call(request: ComponentCallRequest, hooks: ComponentHooks): ComponentOutcome;
+}
+
+/** Thrown by a host function of mcpkit:host that the guest may see as an `err`. */
+function failure(message: string): Failure {
+  return new Failure(message);
+}
+
+const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error']);
+
+function hostImports(hooks: () => ComponentHooks): Record<string, Record<string, unknown>> {
+  return {
+    'mcpkit:host/log': {
+      log(level: string, message: string) {
+        if (hooks().cancelled?.()) throw new Cancelled();
+        hooks().log?.(LOG_LEVELS.has(level) ? level : 'info', String(message));
+      },
+    },
+    'mcpkit:host/progress': {
+      report(progress: number, total?: number, message?: string) {
+        if (hooks().cancelled?.()) throw new Cancelled();
+        hooks().progress?.(progress, total, message);
+      },
+    },
+    'mcpkit:host/tools': {
+      callTool(name: string, args: string): string {
+        if (hooks().cancelled?.()) throw new Cancelled();
+        const call = hooks().callTool;
+        if (!call) throw failure('calling other tools is not available here');
+        const r = call(name, args);
+        if (!r.ok) throw failure(r.value);
+        return r.value;
+      },
+    },
+  };
+}
+
+/** The embedder's answer to an HTTP request, as it crosses the bridge. */
+export type HttpReply =
+  | { ok: true; response: EgressResponse }
+  | { ok: false; code: EgressErrorCode; message: string; url: string };
+
+/** Rebuild the typed error the WASI host maps to a wasi:http error code. */
+export function httpResult(reply: HttpReply): EgressResponse {
+  if (reply.ok) return reply.response;
+  throw new EgressError(reply.code, reply.message, reply.url);
+}
+
+/**
+ * jco's glue probes for JSPI with `WebAssembly.promising(…)` in a try/catch,
+ * once per export, at every instantiation. Where JSPI is missing, V8 writes
+ * each "is not a function" message by re-parsing the enclosing function (the
+ * whole glue): tens of milliseconds per instance. A stub that throws is as
+ * absent to the glue, and cheap.
+ */
+function stubMissingJspi(): void {
+  const wasm = WebAssembly as unknown as { promising?: unknown };
+  if (typeof wasm.promising !== 'function')
+    wasm.promising = function promising() {
+      throw new TypeError('JSPI is not available');
+    };
+}
+
+export function prepareComponent(
+  component: string,
+  env: ComponentEnvironment,
+  setup: { env: Readonly<Record<string, string>>; maxOutput: number },
+): PreparedComponent {
+  stubMissingJspi();
+  const violations: Violation[] = [];
+  let hooks: ComponentHooks = {};
+  const current = () => hooks;
+  const onViolation = (v: Violation) => {
+    violations.push(v);
+    hooks.onViolation?.(v);
+  };
+  const gate = new StorageGate({ policy: env.policy, component, onViolation });
+  const wasi = createWasi2({
+    component,
+    policy: env.policy,
+    gate,
+    args: [component],
+    env: setup.env,
+    stdin: new Uint8Array(0),
+    maxOutput: setup.maxOutput,
+    onStderr: (chunk) => hooks.onStderr?.(chunk),
+    onViolation,
+    cancelled: () => hooks.cancelled?.() === true,
+    http: (request) => {
+      if (!hooks.http) throw new EgressError('denied', 'no network is available here', request.url);
+      return hooks.http(request);
+    },
+  });
+  const memories: WebAssembly.Memory[] = [];
+  let exports: Record<string, unknown> | undefined;
+  let linkError: Error | undefined;
+  try {
+    exports = env.instantiate(
+      (name) => {
+        const m = env.cores.get(name);
+        if (!m) throw new Error(`the transpiled component has no core module ${name}`);
+        return m;
+      },
+      { ...wasi.imports, ...hostImports(current) },
+      (module, imports) => {
+        const instance = new WebAssembly.Instance(module, imports);
+        for (const e of Object.values(instance.exports))
+          if (e instanceof WebAssembly.Memory && !memories.includes(e)) memories.push(e);
+        return instance;
+      },
+    );
+  } catch (error) {
+    linkError = error as Error;
+  }
+  const memoryBytes = () => memories.reduce((n, m) => n + m.buffer.byteLength, 0);
+  const initial = memories.map((m) => m.buffer.byteLength);
+  let used = false;
+
+  return {
+    call(request, callHooks) {
+      if (used) throw new Error('a prepared component instance runs once');
+      used = true;
+      hooks = callHooks;
+      const started = performance.now();
+      const outcome = (exitCode: number, error?: RunError, value?: unknown): ComponentOutcome => {
+        // As for modules: a memory that grew to within reach of its limit is taken as exhausted.
+        const margin =
+          env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
+        const exhausted =
+          env.memoryLimit !== undefined &&
+          memories.some(
+            (m, i) =>
+              m.buffer.byteLength > (initial[i] ?? 0) &&
+              m.buffer.byteLength + margin > env.memoryLimit!,
+          );
+        let err = error;
+        if (err?.code === 'trap' && exhausted)
+          err = { code: 'out-of-memory', message: err.message };
+        return {
+          exitCode,
+          stdout: wasi.stdout.bytes(),
+          stderr: wasi.stderr.bytes(),
+          ...(err ? { error: err } : { value }),
+          memoryBytes: memoryBytes(),
+          memoryExhausted: exhausted,
+          durationMs: performance.now() - started,
+          violations,
+        };
+      };
+      try {
+        if (linkError) throw linkError;
+        const scope = (request.exportName ? exports![request.exportName] : exports) as
+          | Record<string, unknown>
+          | undefined;
+        const fn = scope?.[camelCase(request.fn)];
+        if (typeof fn !== 'function') {
+          return outcome(1, {
+            code: 'no-entry-point',
+            message: `the component exports no function \`${request.fn}\`${request.exportName ? ` in \`${request.exportName}\`` : ''}`,
+          });
+        }
+        try {
+          const value = (fn as (...a: unknown[]) => unknown)(...request.args);
+          return outcome(0, undefined, request.returnsResult ? { tag: 'ok', val: value } : value);
+        } catch (error) {
+          // The glue throws a result's error case as a ComponentError carrying it.
+          if (request.returnsResult && isComponentError(error))
+            return outcome(0, undefined, { tag: 'err', val: error.payload });
+          throw error;
+        }
+      } catch (error) {
+        return outcome(1, describeFailure(error));
+      } finally {
+        wasi.dispose();
+      }
+    },
+  };
+}
+
+/** The glue's error for a result's `err` case (its class is private to the glue). */
+function isComponentError(e: unknown): e is Error & { payload: unknown } {
+  return (
+    e instanceof Error && e.constructor.name === 'ComponentError' && Object.hasOwn(e, 'payload')
+  );
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function describeFailure(error: unknown): RunError {
+  if (error instanceof ProcExit)
+    return {
+      code: 'trap',
+      message: `the component exited with code ${error.code} during the call`,
+    };
+  if (error instanceof OutputLimitExceeded) return { code: 'output-limit', message: error.message };
+  if (error instanceof Cancelled) return { code: 'cancelled', message: error.message };
+  if (isStackOverflow(error))
+    return { code: 'stack-overflow', message: 'the guest overflowed its call stack' };
+  if (error instanceof WebAssembly.LinkError)
+    return { code: 'invalid-wasm', message: error.message };
+  if (error instanceof WebAssembly.RuntimeError)
+    return { code: 'trap', message: `the guest trapped: ${error.message}` };
+  return {
+    code: 'trap',
+    message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
+  };
+}

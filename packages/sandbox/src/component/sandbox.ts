@@ -1,0 +1,196 @@
+// A WebAssembly component ready to call: loaded and transpiled, its policy
+// and limits, calls run in the worker pool like core modules (deadline,
+// memory cap, output caps, cancellation). HTTP requests and calls to other
+// tools are answered on this thread, through the bridge.
+
+import type { BridgeHandler } from '../bridge.js';
+import { type EgressOptions, type EgressRequest, EgressService } from '../egress.js';
+import { EgressError } from '../egress-error.js';
+import { CancelledError } from '../errors.js';
+import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
+import type { Violation } from '../violation.js';
+import { unsupportedInterfaces, WASI2_INTERFACES } from '../wasi2/index.js';
+import { COMPONENT_CHANNELS, type ComponentOutcome, type HttpReply } from './instance.js';
+import { type LoadedComponent, loadComponent, unversioned } from './load.js';
+import type { WitFunction } from './wit-types.js';
+
+/** The interfaces of `mcpkit:host` (see the package's `wit/host.wit`). */
+export const MCPKIT_HOST_INTERFACES: readonly string[] = Object.freeze([
+  'mcpkit:host/log',
+  'mcpkit:host/progress',
+  'mcpkit:host/tools',
+]);
+
+const PROVIDED = new Set([...WASI2_INTERFACES, ...MCPKIT_HOST_INTERFACES]);
+
+/** The imports among `names` the host does not provide. */
+export function unsupportedComponentImports(names: readonly string[]): string[] {
+  const wasi = new Set(unsupportedInterfaces(names));
+  return names.filter((n) => wasi.has(n) || !PROVIDED.has(unversioned(n)));
+}
+
+export interface ComponentSandboxOptions extends GuestSandboxOptions {
+  /** The component's bytes. */
+  bytes: Uint8Array;
+  /** Where transpiled components are kept (private to the user); default a temporary directory. */
+  cacheDir?: string;
+  /** Egress settings (the resolver, caps, timeout) beyond the policy. */
+  egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
+}
+
+/** A function the component exports, and where. */
+export interface ComponentFunction {
+  /** Full name of the exported interface, or '' for a function of the world. */
+  readonly exportName: string;
+  readonly fn: WitFunction;
+}
+
+export interface ComponentCallOptions {
+  signal?: AbortSignal;
+  onStderr?: (chunk: Uint8Array) => void;
+  /** `mcpkit:host/log` calls. */
+  onLog?: (level: string, message: string) => void;
+  /** `mcpkit:host/progress` calls. */
+  onProgress?: (progress: number, total?: number, message?: string) => void;
+  /** `mcpkit:host/tools.call-tool`; without it the guest is told it cannot call tools. */
+  callTool?: (name: string, args: string) => Promise<{ ok: boolean; value: string }>;
+}
+
+export interface ComponentCallResult {
+  /**
+   * What the function returned, as the bindings give it (see json.ts); a
+   * function returning a `result` gives `{ tag: 'ok' | 'err', val }`.
+   */
+  readonly value: unknown;
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+  readonly durationMs: number;
+  readonly memoryBytes: number;
+  readonly violations: readonly Violation[];
+}
+
+export class ComponentSandbox extends GuestSandbox {
+  readonly component: LoadedComponent;
+  readonly #options: ComponentSandboxOptions;
+
+  private constructor(options: ComponentSandboxOptions, component: LoadedComponent) {
+    super(options);
+    this.component = component;
+    this.#options = options;
+  }
+
+  /** Load and check the component (typed errors for non-wasm, core modules, unsupported imports). */
+  static async create(options: ComponentSandboxOptions): Promise<ComponentSandbox> {
+    const component = await loadComponent(options.bytes, {
+      name: options.name ?? options.id,
+      memoryLimit: options.policy.limits.memory ?? DEFAULT_LIMITS.memory,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      unsupported: unsupportedComponentImports,
+    });
+    return new ComponentSandbox(options, component);
+  }
+
+  /** Every exported function, world-level first, in the order the component lists them. */
+  functions(): ComponentFunction[] {
+    const i = this.component.interface;
+    return [
+      ...i.functions.map((fn) => ({ exportName: '', fn })),
+      ...i.interfaces.flatMap((x) => x.functions.map((fn) => ({ exportName: x.name, fn }))),
+    ];
+  }
+
+  /** Call `fn` in a fresh instance with arguments already in the bindings' form. */
+  async call(
+    target: ComponentFunction,
+    args: unknown[],
+    options: ComponentCallOptions = {},
+  ): Promise<ComponentCallResult> {
+    if (options.signal?.aborted) throw new CancelledError();
+    await this.turn();
+    const violations: Violation[] = [];
+    try {
+      const channels = new Map<string, BridgeHandler>();
+      const usesHttp = this.component.interface.imports.some((n) =>
+        n.startsWith('wasi:http/outgoing-handler'),
+      );
+      if (usesHttp) {
+        const egress = new EgressService({
+          ...this.#options.egress,
+          policy: this.policy,
+          component: this.id,
+          onViolation: (v) => {
+            violations.push(v);
+            this.onViolation?.(v);
+          },
+        });
+        channels.set(COMPONENT_CHANNELS.http, (payload) =>
+          fetchReply(egress, payload as EgressRequest, options.signal),
+        );
+      }
+      if (options.callTool) {
+        const callTool = options.callTool;
+        channels.set(COMPONENT_CHANNELS.callTool, (payload) => {
+          const { name, args: text } = payload as { name: string; args: string };
+          return callTool(name, text);
+        });
+      }
+      const outcome: ComponentOutcome = await this.pool.run({
+        type: 'call',
+        codeKey: `${this.component.digest}:${this.limits.memory}`,
+        code: { kind: 'component', glue: this.component.glue, cores: this.component.cores },
+        policyKey: this.policyKey,
+        policy: this.document,
+        memoryLimit: this.limits.memory,
+        host: { http: usesHttp, callTool: options.callTool !== undefined },
+        request: {
+          component: this.id,
+          exportName: target.exportName,
+          fn: target.fn.name,
+          args,
+          returnsResult: target.fn.result?.kind === 'result',
+          env: this.env,
+          maxOutput: this.limits.output,
+        },
+        deadlineMs: this.limits.executionTime,
+        signal: options.signal,
+        onStderr: options.onStderr,
+        onViolation: this.onViolation,
+        onLog: options.onLog,
+        onProgress: options.onProgress,
+        channels,
+      });
+      const all = [...outcome.violations, ...violations];
+      if (outcome.error)
+        throw this.errorOf({ ...outcome, violations: all }, this.component.name, target.fn.name);
+      return Object.freeze({
+        value: outcome.value,
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+        durationMs: outcome.durationMs,
+        memoryBytes: outcome.memoryBytes,
+        violations: all,
+      });
+    } finally {
+      this.done();
+    }
+  }
+}
+
+async function fetchReply(
+  egress: EgressService,
+  request: EgressRequest,
+  signal: AbortSignal | undefined,
+): Promise<HttpReply> {
+  try {
+    return { ok: true, response: await egress.fetch(request, signal) };
+  } catch (error) {
+    if (error instanceof EgressError)
+      return { ok: false, code: error.code, message: error.message, url: error.url };
+    return {
+      ok: false,
+      code: 'protocol',
+      message: (error as Error)?.message ?? String(error),
+      url: request.url,
+    };
+  }
+}
