@@ -4,9 +4,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { WorkerPool } from '@mcpkit/sandbox';
+import { type EgressOptions, WorkerPool } from '@mcpkit/sandbox';
 import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
-import { type ComponentGuestFactory, ComponentManager } from './components.js';
+import { ComponentManager } from './components.js';
 import type { Logger } from './logging.js';
 import { serverPolicyFrom, serverRegistry } from './policies.js';
 import { McpkitServer } from './server.js';
@@ -26,7 +26,8 @@ export interface AppOptions {
   /** The environment guests may be given, filtered by each policy (default: this process's). */
   env?: Readonly<Record<string, string>>;
   poolSize?: number;
-  componentGuest?: ComponentGuestFactory;
+  /** Egress settings for components' HTTP requests (resolver, caps, timeout) beyond the policy. */
+  egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
 }
 
 export interface App {
@@ -72,7 +73,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     env: options.env ?? processEnv(),
     onViolation: (v) =>
       options.logger.warn({ violation: v }, `denied: ${v.capability} ${v.access} ${v.target}`),
-    ...(options.componentGuest ? { componentGuest: options.componentGuest } : {}),
+    ...(options.egress ? { egress: options.egress } : {}),
+    notice: (component, message) => options.logger.warn({ component }, message),
   });
   const problems = await manager.restore();
   for (const p of problems)

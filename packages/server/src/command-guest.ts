@@ -4,24 +4,19 @@
 
 import { type RunResult, Sandbox, type SandboxError, type SandboxOptions } from '@mcpkit/sandbox';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { explainViolations } from './explain.js';
 import {
   type CallContext,
   type CallOutcome,
+  clip,
   type Guest,
-  type LogLevel,
+  lineLogger,
+  resultFromError,
   textResult,
+  withExplanations,
 } from './guest.js';
 import type { Manifest, ToolDefinition } from './manifest.js';
 
 const decoder = new TextDecoder();
-const MAX_TEXT = 64 * 1024;
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT
-    ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters)`
-    : text;
-}
 
 function isCallToolResult(value: unknown): value is CallToolResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -33,32 +28,6 @@ function isCallToolResult(value: unknown): value is CallToolResult {
         typeof c === 'object' && c !== null && typeof (c as { type?: unknown }).type === 'string',
     )
   );
-}
-
-/** Split stderr into lines as it arrives; each finished line is logged. */
-function lineLogger(log: ((level: LogLevel, message: string) => void) | undefined) {
-  let pending = '';
-  const emit = (line: string) => {
-    if (!log || line.trim() === '') return;
-    const level: LogLevel = /^(error|fatal|panic)\b/i.test(line)
-      ? 'error'
-      : /^warn/i.test(line)
-        ? 'warning'
-        : 'info';
-    log(level, line);
-  };
-  return {
-    push(chunk: Uint8Array) {
-      pending += decoder.decode(chunk, { stream: true });
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) emit(l);
-    },
-    flush() {
-      if (pending) emit(pending);
-      pending = '';
-    },
-  };
 }
 
 export function resultFromRun(tool: ToolDefinition, run: RunResult): CallToolResult {
@@ -89,11 +58,6 @@ export function resultFromRun(tool: ToolDefinition, run: RunResult): CallToolRes
     }
   }
   return textResult(clip(out));
-}
-
-export function resultFromError(error: SandboxError): CallToolResult {
-  const partial = error.outcome ? decoder.decode(error.outcome.stderr).trim() : '';
-  return textResult(partial ? `${error.message}\n${clip(partial)}` : error.message, true);
 }
 
 export class CommandGuest implements Guest {
@@ -151,19 +115,4 @@ export class CommandGuest implements Guest {
       isolation: this.sandbox.isolation,
     };
   }
-}
-
-/** A failed call that met refusals says what was denied and how to allow it. */
-export function withExplanations(
-  result: CallToolResult,
-  violations: readonly import('@mcpkit/sandbox').Violation[],
-): CallToolResult {
-  if (!result.isError || violations.length === 0) return result;
-  return {
-    ...result,
-    content: [
-      ...result.content,
-      { type: 'text', text: `The policy refused:\n${explainViolations(violations)}` },
-    ],
-  };
 }

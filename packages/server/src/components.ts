@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   binaryKind,
-  ComponentNotModuleError,
+  type EgressOptions,
   NotWasmError,
   type ViolationListener,
   type WorkerPool,
@@ -21,6 +21,7 @@ import {
   readPolicy,
 } from '@mcpkit/wasm-policy';
 import { CommandGuest } from './command-guest.js';
+import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
 import { effectivePolicy, parsePolicy, policyText } from './policies.js';
@@ -31,6 +32,7 @@ import {
   type StoredComponent,
   type StoreProblem,
 } from './store.js';
+import { type WitDocs, witDocsFromDir } from './wit-docs.js';
 
 /** A component ready to serve. */
 export interface LoadedComponent {
@@ -44,14 +46,6 @@ export interface LoadedComponent {
   readonly guest: Guest;
 }
 
-/** Turns a WebAssembly component (not a core module) into a Guest; supplied by the component loader. */
-export type ComponentGuestFactory = (input: {
-  id: string;
-  bytes: Uint8Array;
-  policy: PolicyDocument;
-  stored: StoredComponent;
-}) => Promise<Guest>;
-
 export interface ComponentManagerOptions {
   store: ComponentStore;
   registry: ExtensionRegistry;
@@ -60,7 +54,12 @@ export interface ComponentManagerOptions {
   /** The environment guests may be given (filtered by each policy). */
   env?: Readonly<Record<string, string>>;
   onViolation?: ViolationListener;
-  componentGuest?: ComponentGuestFactory;
+  /** Egress settings for components' HTTP requests (resolver, caps, timeout) beyond the policy. */
+  egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
+  /** Where transpiled components are kept; default `<data dir>/cache/components`. */
+  cacheDir?: string;
+  /** Things worth telling the operator, such as exports that are not offered as tools. */
+  notice?: (component: string, message: string) => void;
 }
 
 export class LoadError extends Error {
@@ -78,6 +77,18 @@ const POLICY_NAMES = (wasm: string) => {
     'policy.json',
   ];
 };
+
+function docsFrom(text: string | undefined): WitDocs {
+  if (text === undefined) return new Map();
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    return new Map(
+      Object.entries(o).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    return new Map();
+  }
+}
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
@@ -161,8 +172,6 @@ export class ComponentManager {
     }
     const kind = binaryKind(bytes);
     if (kind === 'not-wasm') throw new LoadError(new NotWasmError(quote(path)).message);
-    if (kind === 'component' && !this.#o.componentGuest)
-      throw new LoadError(new ComponentNotModuleError(quote(path)).message);
     const id = options.id ?? componentIdFrom(path);
     let policyText: string | undefined;
     let policySource: string | undefined;
@@ -182,6 +191,8 @@ export class ComponentManager {
       kind === 'module'
         ? await readIfExists(join(dirname(path), `${basename(path, extname(path))}.tools.json`))
         : undefined;
+    // A component's WIT doc comments, from the `wit/` directory it was built from.
+    const docs = kind === 'component' ? witDocsFromDir(join(dirname(path), 'wit')) : undefined;
     // Check everything before anything is stored: a bad component leaves the store as it was.
     if (policyText !== undefined)
       parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
@@ -193,6 +204,7 @@ export class ComponentManager {
       ...(policyText !== undefined ? { policyText } : {}),
       ...(policySource ? { policySource } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
+      ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
     });
     try {
       const loaded = await this.#activate(stored);
@@ -234,8 +246,9 @@ export class ComponentManager {
     const bytes = await readFile(stored.wasmPath);
     let guest: Guest;
     if (stored.meta.kind === 'component') {
-      if (!this.#o.componentGuest) throw new LoadError(new ComponentNotModuleError(id).message);
-      guest = await this.#o.componentGuest({ id, bytes, policy: effective, stored });
+      guest = await this.#componentGuest(id, bytes, effective, stored).catch((error: Error) => {
+        throw new LoadError(error.message);
+      });
     } else {
       const manifest = await this.#manifest(id, bytes, stored.manifestText);
       guest = await CommandGuest.create({
@@ -252,6 +265,28 @@ export class ComponentManager {
     const loaded: LoadedComponent = { meta: stored.meta, policy, grants, effective, guest };
     this.#loaded.set(id, loaded);
     return loaded;
+  }
+
+  #componentGuest(
+    id: string,
+    bytes: Uint8Array,
+    policy: PolicyDocument,
+    stored: StoredComponent,
+  ): Promise<ComponentGuest> {
+    return ComponentGuest.create({
+      id,
+      name: basename(stored.meta.source),
+      bytes,
+      policy,
+      docs: docsFrom(stored.docsText),
+      cacheDir: this.#o.cacheDir ?? join(this.#o.store.dir, 'cache', 'components'),
+      ...(this.#o.pool ? { pool: this.#o.pool } : {}),
+      ...(this.#o.env ? { env: this.#o.env } : {}),
+      ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
+      ...(this.#o.egress ? { egress: this.#o.egress } : {}),
+      onSkipped: (fn, reason) =>
+        this.#o.notice?.(id, `\`${fn}\` is not offered as a tool: ${reason}`),
+    });
   }
 
   async #manifest(id: string, bytes: Uint8Array, sidecar: string | undefined): Promise<Manifest> {

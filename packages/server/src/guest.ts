@@ -2,9 +2,12 @@
 // tools and a way to call one. WASI command modules and WebAssembly
 // components implement it.
 
-import type { Violation } from '@mcpkit/sandbox';
+import type { SandboxError, Violation } from '@mcpkit/sandbox';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { explainViolations } from './explain.js';
 import type { ToolDefinition } from './manifest.js';
+
+const decoder = new TextDecoder();
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 
@@ -16,6 +19,8 @@ export interface CallContext {
   progress?(progress: number, total?: number, message?: string): void;
   /** Call another tool, for guests that compose tools (checked by the caller). */
   callTool?(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /** How many guest tool calls this call is nested in (0 for a client's call). */
+  readonly depth?: number;
 }
 
 export interface CallOutcome {
@@ -35,4 +40,58 @@ export interface Guest {
 
 export function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+}
+
+const MAX_TEXT = 64 * 1024;
+
+export function clip(text: string): string {
+  return text.length > MAX_TEXT
+    ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters)`
+    : text;
+}
+
+/** Split guest output into lines as it arrives; each finished line is logged. */
+export function lineLogger(log: ((level: LogLevel, message: string) => void) | undefined) {
+  let pending = '';
+  const emit = (line: string) => {
+    if (!log || line.trim() === '') return;
+    const level: LogLevel = /^(error|fatal|panic)\b/i.test(line)
+      ? 'error'
+      : /^warn/i.test(line)
+        ? 'warning'
+        : 'info';
+    log(level, line);
+  };
+  return {
+    push(chunk: Uint8Array) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) emit(l);
+    },
+    flush() {
+      if (pending) emit(pending);
+      pending = '';
+    },
+  };
+}
+
+export function resultFromError(error: SandboxError): CallToolResult {
+  const partial = error.outcome ? decoder.decode(error.outcome.stderr).trim() : '';
+  return textResult(partial ? `${error.message}\n${clip(partial)}` : error.message, true);
+}
+
+/** A failed call that met refusals says what was denied and how to allow it. */
+export function withExplanations(
+  result: CallToolResult,
+  violations: readonly Violation[],
+): CallToolResult {
+  if (!result.isError || violations.length === 0) return result;
+  return {
+    ...result,
+    content: [
+      ...result.content,
+      { type: 'text', text: `The policy refused:\n${explainViolations(violations)}` },
+    ],
+  };
 }

@@ -38,6 +38,9 @@ export interface McpkitServerOptions {
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
 
+/** How deep guests' calls to other tools may nest. */
+const MAX_NESTED_CALLS = 4;
+
 export class McpkitServer {
   readonly index = new ToolIndex();
   readonly #o: McpkitServerOptions;
@@ -189,8 +192,13 @@ export class McpkitServer {
     ctx: CallContext,
   ): Promise<CallToolResult> {
     const started = performance.now();
+    // A guest that calls other tools does so as itself: its own policy decides.
+    const inner: CallContext = {
+      ...ctx,
+      callTool: (name, a) => this.#callFrom(component, name, a, ctx),
+    };
     try {
-      const { result, violations } = await component.guest.call(tool.definition.name, args, ctx);
+      const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
       this.#o.logger.info(
         {
           tool: tool.name,
@@ -205,6 +213,49 @@ export class McpkitServer {
     } catch (error) {
       this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
       return textResult(`the call failed: ${(error as Error).message}`, true);
+    }
+  }
+
+  /**
+   * A tool call made by a guest (mcpkit:host/tools). The caller's `mcp.tools`
+   * policy must allow the callee (no section: no calls); then the call goes
+   * through every check a client's call does. Management tools are never
+   * callable this way.
+   */
+  async #callFrom(
+    caller: LoadedComponent,
+    name: string,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<CallToolResult> {
+    const id = caller.meta.id;
+    const depth = (ctx.depth ?? 0) + 1;
+    if (depth > MAX_NESTED_CALLS)
+      return textResult(`tool calls may nest at most ${MAX_NESTED_CALLS} deep`, true);
+    if (this.builtins && BUILTIN_NAMES.has(name))
+      return textResult(`component ${quote(id)} may not call management tool ${quote(name)}`, true);
+    const tools = this.#componentMcp.get(id)?.tools;
+    if (!tools)
+      return textResult(
+        `component ${quote(id)} may not call other tools: its policy has no \`mcp.tools\` section (to allow this one, add \`mcp: { tools: { allow: [{ name: "${name}" }] } }\`)`,
+        true,
+      );
+    const decision = tools.decide(name, args);
+    if (!decision.allowed)
+      return textResult(
+        `component ${quote(id)} may not call tool ${quote(name)}: ${decision.reason}`,
+        true,
+      );
+    this.#o.logger.info({ component: id, tool: name, depth }, 'nested tool call');
+    try {
+      return await this.callTool(name, args, {
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.log ? { log: ctx.log } : {}),
+        depth,
+      });
+    } catch (error) {
+      // A protocol error for a client (an unknown tool) is a plain failure for a guest.
+      return textResult((error as Error).message, true);
     }
   }
 
@@ -248,7 +299,6 @@ export class McpkitServer {
               },
             }
           : {}),
-        callTool: (name, args) => this.callTool(name, args, { signal: extra.signal }),
       };
       return this.callTool(request.params.name, request.params.arguments, ctx);
     });

@@ -33,6 +33,8 @@ export interface StoredComponent {
   readonly grantsText?: string;
   /** A sidecar tool manifest, as text, if it came with one. */
   readonly manifestText?: string;
+  /** Doc comments of a component's WIT (JSON object), if it came with a `wit/` directory. */
+  readonly docsText?: string;
 }
 
 export interface StoreProblem {
@@ -45,6 +47,7 @@ const WASM = 'component.wasm';
 const POLICY = 'policy.yaml';
 const GRANTS = 'grants.yaml';
 const MANIFEST = 'tools.json';
+const DOCS = 'wit-docs.json';
 
 export function defaultDataDir(): string {
   return process.env.MCPKIT_DATA_DIR ?? envPaths('mcpkit', { suffix: '' }).data;
@@ -101,6 +104,7 @@ export class ComponentStore {
     policyText?: string;
     policySource?: string;
     manifestText?: string;
+    docsText?: string;
   }): Promise<StoredComponent> {
     const dir = this.#dirOf(input.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -113,6 +117,8 @@ export class ComponentStore {
     if (input.manifestText !== undefined)
       await writeFileAtomic(join(dir, MANIFEST), input.manifestText);
     else await rm(join(dir, MANIFEST), { force: true });
+    if (input.docsText !== undefined) await writeFileAtomic(join(dir, DOCS), input.docsText);
+    else await rm(join(dir, DOCS), { force: true });
     const meta: ComponentMeta = {
       id: input.id,
       source: input.source,
@@ -156,6 +162,7 @@ export class ComponentStore {
     const policyText = await optional(POLICY);
     const grantsText = await optional(GRANTS);
     const manifestText = await optional(MANIFEST);
+    const docsText = await optional(DOCS);
     return {
       meta,
       dir,
@@ -163,6 +170,7 @@ export class ComponentStore {
       ...(policyText !== undefined ? { policyText } : {}),
       ...(grantsText !== undefined ? { grantsText } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
+      ...(docsText !== undefined ? { docsText } : {}),
     };
   }
 
