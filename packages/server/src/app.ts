@@ -28,6 +28,8 @@ export interface AppOptions {
   poolSize?: number;
   /** Egress settings for components' HTTP requests (resolver, caps, timeout) beyond the policy. */
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
+  /** Where transpiled components are cached (default `$MCPKIT_CACHE_DIR`, else `<data dir>/cache/components`). */
+  cacheDir?: string;
 }
 
 export interface App {
@@ -65,6 +67,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const store = new ComponentStore(resolve(options.dataDir ?? defaultDataDir()));
   await store.init();
   const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
+  const cacheDir = options.cacheDir ?? process.env.MCPKIT_CACHE_DIR;
   const manager = new ComponentManager({
     store,
     registry,
@@ -74,6 +77,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onViolation: (v) =>
       options.logger.warn({ violation: v }, `denied: ${v.capability} ${v.access} ${v.target}`),
     ...(options.egress ? { egress: options.egress } : {}),
+    ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     notice: (component, message) => options.logger.warn({ component }, message),
   });
   const problems = await manager.restore();

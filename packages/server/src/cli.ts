@@ -24,6 +24,7 @@ import { serve } from './commands/serve.js';
 import { callToolOnce } from './commands/tool-call.js';
 import { examplesServeOptions } from './examples.js';
 import { createLogger, silentLogger } from './logging.js';
+import { parseResolveOverride, resolverWith } from './resolver.js';
 import { SERVER_VERSION } from './server.js';
 
 /** Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error), 2 bad usage or input. */
@@ -48,7 +49,9 @@ function hostPort(value: string | boolean): { host: string; port: number } {
 }
 
 function appOptions(o: Record<string, unknown>, quiet = false): AppOptions {
+  const overrides = (o.resolve as Array<[string, string[]]> | undefined) ?? [];
   return {
+    ...(overrides.length > 0 ? { egress: { resolver: resolverWith(new Map(overrides)) } } : {}),
     logger: quiet ? silentLogger() : createLogger((o.logLevel as string) ?? undefined),
     ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
     ...(o.policy ? { policyFile: o.policy as string } : {}),
@@ -91,6 +94,11 @@ program
   .option('--allow-dir <dir>', 'a directory runtime grants may reach (repeatable)', collect)
   .option('--allow-host <host>', 'a host runtime grants may reach (repeatable)', collect)
   .option('--component <path>', 'load this .wasm at start (repeatable)', collect)
+  .option(
+    '--resolve <name=address>',
+    "resolve this host name to this address for guests' HTTP requests (repeatable; the policy still decides)",
+    (v: string, prev: Array<[string, string[]]> = []) => [...prev, parseResolveOverride(v)],
+  )
   .option('--examples', 'serve the bundled example tools (fs-tool reads examples/data)')
   .option(
     '--allowed-host <host>',

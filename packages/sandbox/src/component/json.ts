@@ -138,8 +138,10 @@ function bareSchemaOf(t: WitType, direction: Direction, docs: TypeDocs | undefin
     case 'tuple':
       return {
         type: 'array',
+        // No `items: false`: clients validating by draft 7, where `prefixItems`
+        // is unknown, would read it as "no items at all". The length bounds
+        // keep extra items out either way.
         prefixItems: t.types.map(s),
-        items: false,
         minItems: t.types.length,
         maxItems: t.types.length,
       };
