@@ -1,6 +1,6 @@
 // Everything the preview1 host functions of one instance share.
 
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, type Stats } from 'node:fs';
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { StorageGate } from '../storage-gate.js';
 import type { ViolationListener } from '../violation.js';
@@ -45,12 +45,35 @@ export class WasiContext {
       real: e.real,
       preopen: p.preopen,
       isPreopen: false,
+      identity: { dev: st.dev, ino: st.ino },
       rightsBase: p.base & DIRECTORY_RIGHTS,
       rightsInheriting: p.inheriting,
     };
     this.fds.set(fd, dir);
     return dir;
   }
+}
+
+/**
+ * Whether `st`, an lstat of `dir.real`, is the directory `dir` was opened as.
+ * Preopens carry no identity and always are.
+ */
+export function sameDir(dir: DirEntry, st: Stats | undefined): boolean {
+  const id = dir.identity;
+  return !id || (st?.isDirectory() === true && st.dev === id.dev && st.ino === id.ino);
+}
+
+/**
+ * A directory descriptor is kept as a path, so the path must still name the
+ * directory that was opened. Otherwise the guest could move the directory
+ * away and put a symlink in its place: the old descriptor would then reach
+ * through the link under the policy terms of the old path (a read-only
+ * directory written through a read-write name). One lstat for a directory
+ * the guest opened; none for a preopen (the common case, not checked, as in
+ * the WASI 0.2 host): renaming or removing a preopen itself is refused (EBUSY).
+ */
+export function stillThere(dir: DirEntry): boolean {
+  return dir.identity === undefined || sameDir(dir, lstatSync(dir.real, { throwIfNoEntry: false }));
 }
 
 /**

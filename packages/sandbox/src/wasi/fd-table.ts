@@ -48,6 +48,11 @@ export interface DirEntry extends Base {
   readonly preopen: Preopen;
   /** Set for the preopened directories themselves. */
   readonly isPreopen: boolean;
+  /**
+   * The directory opened (not set for preopens): what `real` must still name
+   * whenever the descriptor is used. See `stillThere` in context.ts.
+   */
+  readonly identity?: { readonly dev: number; readonly ino: number };
   /** Entries listed by the last fd_readdir at cookie 0, for later cookies. */
   listing?: Array<{ name: string; type: number; ino: bigint }>;
 }

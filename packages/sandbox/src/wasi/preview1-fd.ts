@@ -24,7 +24,7 @@ import {
   RIGHTS,
   WHENCE,
 } from './constants.js';
-import { guarded, type WasiContext } from './context.js';
+import { guarded, sameDir, type WasiContext } from './context.js';
 import type { DirEntry, FdEntry, FileEntry } from './fd-table.js';
 import { utf8Encoder } from './memory.js';
 
@@ -187,9 +187,12 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
     return ERRNO.SUCCESS;
   };
 
-  const listing = (e: DirEntry): Array<{ name: string; type: number; ino: bigint }> => {
+  /** The entries of `e`, or EBADF when its path no longer names the directory opened. */
+  const listing = (e: DirEntry): Array<{ name: string; type: number; ino: bigint }> | number => {
     const out: Array<{ name: string; type: number; ino: bigint }> = [];
-    const self = lstatSync(e.real);
+    const self = lstatSync(e.real, { throwIfNoEntry: false });
+    if (!sameDir(e, self)) return ERRNO.BADF;
+    if (!self) return ERRNO.NOENT;
     out.push({ name: '.', type: FILETYPE.DIRECTORY, ino: BigInt(self.ino) });
     const parent =
       e.real === '/' ? self : lstatSync(e.real.slice(0, e.real.lastIndexOf('/')) || '/');
@@ -320,8 +323,12 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
       const e = withRights(ctx, fd, RIGHTS.FD_FILESTAT_GET);
       if (typeof e === 'number') return e;
       if (e.kind === 'file') writeFilestat(ctx, out, fstatSync(e.hostFd));
-      else if (e.kind === 'dir') writeFilestat(ctx, out, lstatSync(e.real));
-      else writeFilestat(ctx, out, undefined, FILETYPE.CHARACTER_DEVICE);
+      else if (e.kind === 'dir') {
+        const st = lstatSync(e.real, { throwIfNoEntry: false });
+        if (!sameDir(e, st)) return ERRNO.BADF;
+        if (!st) return ERRNO.NOENT;
+        writeFilestat(ctx, out, st);
+      } else writeFilestat(ctx, out, undefined, FILETYPE.CHARACTER_DEVICE);
       return ERRNO.SUCCESS;
     }),
 
@@ -391,7 +398,12 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
       if (e.kind !== 'dir') return ERRNO.NOTDIR;
       mem.check(buf, len);
       mem.check(used, 4);
-      if (cookie === 0n || !e.listing) e.listing = listing(e);
+      // Later cookies page through the listing made at cookie 0 (checked then).
+      if (cookie === 0n || !e.listing) {
+        const l = listing(e);
+        if (typeof l === 'number') return l;
+        e.listing = l;
+      }
       const entries = e.listing;
       let at = 0;
       const cap = len >>> 0;

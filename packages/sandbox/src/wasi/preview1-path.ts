@@ -34,7 +34,7 @@ import {
   OFLAGS,
   RIGHTS,
 } from './constants.js';
-import { guarded, type WasiContext } from './context.js';
+import { guarded, stillThere, type WasiContext } from './context.js';
 import type { DirEntry } from './fd-table.js';
 import { timesFor, writeFilestat } from './preview1-fd.js';
 
@@ -57,12 +57,18 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
   const mem = ctx.memory;
   const gate = ctx.gate;
 
-  /** The directory entry behind `fd`, holding `right`. */
-  const dirOf = (fd: number, right: bigint): DirEntry | number => {
+  /**
+   * The directory entry behind `fd`, holding `right`, its path still naming
+   * the directory that was opened (EBADF if not). Every path function starts
+   * here, so nothing is resolved against a directory swapped since it was
+   * opened. `checked`: an entry this call already checked (rename, link).
+   */
+  const dirOf = (fd: number, right: bigint, checked?: DirEntry): DirEntry | number => {
     const e = ctx.fd(fd);
     if (!e) return ERRNO.BADF;
     if (e.kind !== 'dir') return ERRNO.NOTDIR;
     if ((e.rightsBase & right) !== right) return ERRNO.NOTCAPABLE;
+    if (e !== checked && !stillThere(e)) return ERRNO.BADF;
     return e;
   };
 
@@ -171,13 +177,23 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         /** `st` undefined: known to be a directory (opened with O_DIRECTORY). */
         const add = (target: Resolved, hostFd: number, st: Stats | undefined): number => {
           if (st === undefined || st.isDirectory()) {
-            closeSync(hostFd);
-            if (wantsWrite) return ERRNO.ISDIR;
+            if (wantsWrite) {
+              closeSync(hostFd);
+              return ERRNO.ISDIR;
+            }
+            // The directory as opened: every later use checks its path still names it.
+            let opened: Stats;
+            try {
+              opened = st ?? fstatSync(hostFd);
+            } finally {
+              closeSync(hostFd);
+            }
             const entry: DirEntry = {
               kind: 'dir',
               real: target.real,
               preopen: dir.preopen,
               isPreopen: false,
+              identity: { dev: opened.dev, ino: opened.ino },
               rightsBase: base & DIRECTORY_RIGHTS,
               rightsInheriting: inheriting,
             };
@@ -344,7 +360,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
       if (e) return e;
       if (!target.stat) return ERRNO.NOENT;
       if (!target.stat.isDirectory()) return ERRNO.NOTDIR;
-      if (gate.roots.some((r) => r.real === target.real)) return ERRNO.BUSY;
+      if (gate.holdsRoot(target.real)) return ERRNO.BUSY;
       rmdirSync(target.real);
       return ERRNO.SUCCESS;
     }),
@@ -375,7 +391,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
       ) => {
         const from = dirOf(fd, RIGHTS.PATH_RENAME_SOURCE);
         if (typeof from === 'number') return from;
-        const to = dirOf(newFd, RIGHTS.PATH_RENAME_TARGET);
+        const to = dirOf(newFd, RIGHTS.PATH_RENAME_TARGET, from);
         if (typeof to === 'number') return to;
         const src = resolve(from, oldPtr, oldLen, false);
         if (typeof src === 'number') return src;
@@ -387,7 +403,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         e = allowed(dst, 'write');
         if (e) return e;
         if (!src.stat) return ERRNO.NOENT;
-        if (gate.roots.some((r) => r.real === src.real)) return ERRNO.BUSY;
+        if (gate.holdsRoot(src.real) || gate.holdsRoot(dst.real)) return ERRNO.BUSY;
         renameSync(src.real, dst.real);
         return ERRNO.SUCCESS;
       },
@@ -405,7 +421,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
       ) => {
         const from = dirOf(oldFd, RIGHTS.PATH_LINK_SOURCE);
         if (typeof from === 'number') return from;
-        const to = dirOf(newFd, RIGHTS.PATH_LINK_TARGET);
+        const to = dirOf(newFd, RIGHTS.PATH_LINK_TARGET, from);
         if (typeof to === 'number') return to;
         const src = resolve(from, oldPtr, oldLen, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
         if (typeof src === 'number') return src;
