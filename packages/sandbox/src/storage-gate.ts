@@ -102,6 +102,17 @@ export class StorageGate {
   }
 
   /**
+   * Is a preopen at or below this real path? Such a directory may not be
+   * renamed or removed: moving it (or a parent of it) and planting a symlink
+   * in its place would redirect every later use of the preopen.
+   */
+  holdsRoot(real: string): boolean {
+    if (real === '/') return true;
+    const prefix = `${real}/`;
+    return this.roots.some((r) => r.real !== '/' && (r.real === real || r.real.startsWith(prefix)));
+  }
+
+  /**
    * Directories to preopen: the literal directories of the storage allow
    * rules that exist on this host (a file's parent for a file rule), and `/`
    * last. Guest paths are host paths; with `/` preopened, a guest that names a

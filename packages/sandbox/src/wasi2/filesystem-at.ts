@@ -450,7 +450,8 @@ export class PathOps {
     return out;
   }
 
+  /** A preopen, or a directory holding one: renaming or removing it would redirect the preopen. */
   #isRoot(real: string): boolean {
-    return this.#ctx.gate.roots.some((r) => r.real === real);
+    return this.#ctx.gate.holdsRoot(real);
   }
 }

@@ -747,3 +747,44 @@ describe('wasi:filesystem handles are the host’s', () => {
     assert.equal(types.filesystemErrorCode({}), undefined);
   });
 });
+
+describe('wasi:filesystem preopens cannot be moved from under their descriptor', () => {
+  it('renaming a parent of a preopen, or a directory onto one, is refused', () => {
+    const t = tempDir('mcpkit-wasi2-preopen-parent-');
+    mkdirSync(join(t, 'data', 'x', 'y'), { recursive: true });
+    mkdirSync(join(t, 'data', 'empty'));
+    mkdirSync(join(t, 'ro', 'y'), { recursive: true });
+    const h = hostFor(`version: "1.0"
+storage:
+  allow:
+    - uri: "fs://${t}/data/**"
+      access: [read, write]
+    - uri: "fs://${t}/data/x/y/*.log"
+      access: [read, write]
+    - uri: "fs://${t}/ro/**"
+      access: [read]
+`);
+    const data = h.preopen(join(t, 'data'));
+    const y = h.preopen(join(t, 'data', 'x', 'y'));
+    assert.equal(
+      errOf(() => data.renameAt('x', data, 'x-moved')),
+      'busy',
+    );
+    assert.equal(
+      errOf(() => data.renameAt('x/y', data, 'y-moved')),
+      'busy',
+    );
+    assert.equal(
+      errOf(() => data.renameAt('empty', data, 'x/y')),
+      'busy',
+    );
+    assert.equal(
+      errOf(() => data.symlinkAt('../ro', 'x')),
+      'exist',
+    );
+    const f = y.openAt({}, 'f.log', { create: true }, { write: true });
+    f.write(new TextEncoder().encode('logged'), 0n);
+    assert.equal(readFileSync(join(t, 'data', 'x', 'y', 'f.log'), 'utf8'), 'logged');
+    assert.equal(existsSync(join(t, 'ro', 'y', 'f.log')), false);
+  });
+});
