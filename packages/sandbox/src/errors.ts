@@ -64,7 +64,7 @@ export class UnsupportedImportsError extends SandboxError {
   ) {
     super(
       'unsupported-imports',
-      `${what} imports ${imports.length === 1 ? `a ${kind}` : `${imports.length} ${kind}s`} the host does not provide: ${imports.join(', ')}`,
+      `${what} imports ${imports.length === 1 ? `${kind === 'interface' ? 'an' : 'a'} ${kind}` : `${imports.length} ${kind}s`} the host does not provide: ${imports.join(', ')}`,
     );
   }
 }

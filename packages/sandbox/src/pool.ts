@@ -61,6 +61,8 @@ export interface WorkerPoolOptions {
 interface Slot {
   worker: Worker;
   cancel: Int32Array;
+  /** Set by the worker while it makes the instance for its next call. */
+  preparing: Int32Array;
   jobs: MessagePort;
   jobBell: Doorbell;
   events: MessagePort;
@@ -107,12 +109,14 @@ export class WorkerPool {
     const events = new MessageChannel();
     const bridgeFlag = new SharedArrayBuffer(4);
     const cancelFlag = new SharedArrayBuffer(4);
+    const preparingFlag = new SharedArrayBuffer(4);
     const jobBell = new Doorbell();
     const eventBell = new Doorbell();
     const workerData: WorkerData = {
       bridgePort: port2,
       bridgeFlag,
       cancelFlag,
+      preparingFlag,
       jobPort: jobs.port2,
       jobBell: jobBell.buffer,
       eventPort: events.port2,
@@ -132,6 +136,7 @@ export class WorkerPool {
     const slot: Slot = {
       worker,
       cancel: new Int32Array(cancelFlag),
+      preparing: new Int32Array(preparingFlag),
       jobs: jobs.port1,
       jobBell,
       events: events.port1,
@@ -173,7 +178,11 @@ export class WorkerPool {
 
   #acquire(): Promise<Slot> {
     if (this.#closed) return Promise.reject(new ClosedError());
-    const idle = this.#slots.find((s) => !s.busy && !s.dead);
+    // An idle worker that is not still making its next instance answers
+    // sooner; any idle worker beats a new one.
+    const idle =
+      this.#slots.find((s) => !s.busy && !s.dead && Atomics.load(s.preparing, 0) === 0) ??
+      this.#slots.find((s) => !s.busy && !s.dead);
     if (idle) {
       idle.busy = true;
       return Promise.resolve(idle);

@@ -64,6 +64,8 @@ export interface WorkerData {
   bridgePort: MessagePort;
   bridgeFlag: SharedArrayBuffer;
   cancelFlag: SharedArrayBuffer;
+  /** Non-zero while the worker makes the instance for its next call. */
+  preparingFlag: SharedArrayBuffer;
   /** Jobs arrive here; `jobBell` rings when one does. */
   jobPort: MessagePort;
   jobBell: SharedArrayBuffer;
@@ -77,6 +79,17 @@ const data = workerData as WorkerData;
 delete process.env.JCO_DEBUG;
 const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
+const preparing = new Int32Array(data.preparingFlag);
+
+/** Make the spare instance, flagged so the pool prefers other idle workers meanwhile. */
+async function prepareSpare<T>(make: () => Promise<T>): Promise<T> {
+  Atomics.store(preparing, 0, 1);
+  try {
+    return await make();
+  } finally {
+    Atomics.store(preparing, 0, 0);
+  }
+}
 const codes = new Map<string, GuestCode>();
 const policies = new Map<string, PolicyDocument>();
 const jobBell = new Doorbell(data.jobBell);
@@ -187,7 +200,7 @@ async function handle(msg: WorkerRun): Promise<void> {
       const prepared = (ready as PreparedInstance | undefined) ?? (await prepareRun(msg));
       done(id, prepared.run(msg.request, { onStderr, onViolation, cancelled }));
       // The next call like this one finds its instance ready.
-      spare = { key, prepared: await prepareRun(msg) };
+      spare = { key, prepared: await prepareSpare(() => prepareRun(msg)) };
     } else {
       const prepared = (ready as PreparedComponent | undefined) ?? (await prepareCall(msg));
       const hooks: ComponentHooks = {
@@ -220,7 +233,7 @@ async function handle(msg: WorkerRun): Promise<void> {
           : {}),
       };
       done(id, prepared.call(msg.request, hooks));
-      spare = { key, prepared: await prepareCall(msg) };
+      spare = { key, prepared: await prepareSpare(() => prepareCall(msg)) };
     }
   } catch (error) {
     emit({ type: 'failed', id, message: (error as Error)?.message ?? String(error) });
