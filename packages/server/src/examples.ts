@@ -1,6 +1,6 @@
 // `mcpkit serve --examples` (what `npm start` runs): the example tools of the
 // repository, with the file system tool granted read access to examples/data
-// and nothing else. Works offline.
+// and nothing else, and a component that tells the time. Works offline.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ export const EXAMPLE_COMPONENTS = [
   'calculator/calculator.wasm',
   'hash/hash.wasm',
   'echo/echo.wasm',
+  // A WebAssembly component (JavaScript, WASI 0.2): transpiled on first start, then cached.
+  'components/time-js/time-js.wasm',
 ];
 
 export function examplesServeOptions() {

@@ -508,3 +508,33 @@ describe('components over MCP: Python, and composition without a policy for it',
     assert.match(text(r), /may not call other tools: its policy has no `mcp.tools` section/);
   });
 });
+
+describe('npm start: the bundled examples', () => {
+  it('serves the example modules and component, the file tool reading examples/data only', async () => {
+    const conn = await stdioClient(['--examples', '--data-dir', tempDir('mcpkit-examples-')], {
+      MCPKIT_CACHE_DIR: CACHE,
+    });
+    try {
+      const names = (await conn.client.listTools()).tools.map((t) => t.name);
+      for (const n of [
+        'read_file',
+        'calculate',
+        'hash',
+        'echo',
+        'get-current-time',
+        'load-component',
+      ])
+        assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      const time = await call(conn, 'get-current-time');
+      assert.match(text(time), /^\d{4}-\d{2}-\d{2}T/);
+      const files = (await call(conn, 'list_files', { path: join(EXAMPLES, 'data') })) as {
+        structuredContent?: { entries?: unknown[] };
+      };
+      assert.ok((files.structuredContent?.entries?.length ?? 0) > 0, JSON.stringify(files));
+      const outside = await call(conn, 'read_file', { path: join(ROOT, 'package.json') });
+      assert.equal(outside.isError, true);
+    } finally {
+      await conn.close();
+    }
+  });
+});
