@@ -28,6 +28,7 @@ export {
   type ComponentFunction,
   ComponentSandbox,
   type ComponentSandboxOptions,
+  functionsOf,
   MCPKIT_HOST_INTERFACES,
   unsupportedComponentImports,
 } from './component/sandbox.js';

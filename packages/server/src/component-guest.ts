@@ -77,6 +77,46 @@ function typeDocs(docs: WitDocs, exportName: string): TypeDocs {
   };
 }
 
+interface Skipped {
+  readonly function: string;
+  readonly reason: string;
+}
+
+/** The tools a component's exported functions make, and the functions that cannot be tools. */
+export function componentTools(
+  functions: readonly ComponentFunction[],
+  docs: WitDocs = new Map(),
+): { targets: Map<string, Target>; skipped: Skipped[] } {
+  const targets = new Map<string, Target>();
+  const skipped: Skipped[] = [];
+  for (const f of functions) {
+    const where = f.exportName ? `${f.exportName}#${f.fn.name}` : f.fn.name;
+    const name = componentToolName(f.exportName, f.fn.name);
+    let reason = unsuitable(f.exportName, f.fn);
+    if (!reason && !TOOL_NAME.test(name))
+      reason = `its tool name \`${name}\` is not a valid MCP tool name (1 to 128 of a-z, 0-9, _ and -)`;
+    if (!reason && targets.has(name))
+      reason = `its tool name \`${name}\` is already taken by another export`;
+    if (reason) {
+      skipped.push({ function: where, reason });
+      continue;
+    }
+    const tdocs = typeDocs(docs, f.exportName);
+    const description =
+      docs.get(`${f.exportName}#${f.fn.name}`) ??
+      `Calls \`${f.fn.name}\`${f.exportName ? ` of \`${f.exportName}\`` : ''}: ${signature(f.fn)}`;
+    const output = resultSchema(f.fn, tdocs);
+    const tool: ToolDefinition = {
+      name,
+      description,
+      inputSchema: parametersSchema(f.fn, tdocs),
+      ...(output ? { outputSchema: output } : {}),
+    };
+    targets.set(name, { ...f, tool });
+  }
+  return { targets, skipped };
+}
+
 export interface ComponentGuestOptions extends ComponentSandboxOptions {
   /** Doc comments of the component's WIT (see wit-docs.ts). */
   docs?: WitDocs;
@@ -93,40 +133,13 @@ export class ComponentGuest implements Guest {
   readonly tools: readonly ToolDefinition[];
   readonly sandbox: ComponentSandbox;
   /** Exported functions that are not tools, with the reason. */
-  readonly skipped: ReadonlyArray<{ readonly function: string; readonly reason: string }>;
+  readonly skipped: readonly Skipped[];
   readonly #targets: ReadonlyMap<string, Target>;
 
   private constructor(sandbox: ComponentSandbox, options: ComponentGuestOptions) {
     this.sandbox = sandbox;
-    const docs = options.docs ?? new Map<string, string>();
-    const targets = new Map<string, Target>();
-    const skipped: Array<{ function: string; reason: string }> = [];
-    for (const f of sandbox.functions()) {
-      const where = f.exportName ? `${f.exportName}#${f.fn.name}` : f.fn.name;
-      const name = componentToolName(f.exportName, f.fn.name);
-      let reason = unsuitable(f.exportName, f.fn);
-      if (!reason && !TOOL_NAME.test(name))
-        reason = `its tool name \`${name}\` is not a valid MCP tool name (1 to 128 of a-z, 0-9, _ and -)`;
-      if (!reason && targets.has(name))
-        reason = `its tool name \`${name}\` is already taken by another export`;
-      if (reason) {
-        skipped.push({ function: where, reason });
-        options.onSkipped?.(where, reason);
-        continue;
-      }
-      const tdocs = typeDocs(docs, f.exportName);
-      const description =
-        docs.get(`${f.exportName}#${f.fn.name}`) ??
-        `Calls \`${f.fn.name}\`${f.exportName ? ` of \`${f.exportName}\`` : ''}: ${signature(f.fn)}`;
-      const output = resultSchema(f.fn, tdocs);
-      const tool: ToolDefinition = {
-        name,
-        description,
-        inputSchema: parametersSchema(f.fn, tdocs),
-        ...(output ? { outputSchema: output } : {}),
-      };
-      targets.set(name, { ...f, tool });
-    }
+    const { targets, skipped } = componentTools(sandbox.functions(), options.docs);
+    for (const s of skipped) options.onSkipped?.(s.function, s.reason);
     this.#targets = targets;
     this.tools = [...targets.values()].map((t) => t.tool);
     this.skipped = skipped;
@@ -254,7 +267,7 @@ export class ComponentGuest implements Guest {
   }
 }
 
-function signature(fn: WitFunction): string {
+export function signature(fn: WitFunction): string {
   const params = fn.params.map((p) => `${p.name}: ${witTypeText(p.type)}`).join(', ');
   return `func(${params})${fn.result ? ` -> ${witTypeText(fn.result)}` : ''}`;
 }

@@ -228,19 +228,21 @@ export class ComponentManager {
   async #activate(stored: StoredComponent): Promise<LoadedComponent> {
     const { registry } = this.#o;
     const id = stored.meta.id;
-    // Relative `fs://` URIs resolve against the component's directory, as Wassette resolves them.
+    // Relative `fs://` URIs resolve against the component's directory, as
+    // Wassette resolves them: the directory it was loaded from.
+    const baseDir = dirname(stored.meta.source);
     const policy =
       stored.policyText !== undefined
         ? parsePolicy(
             stored.policyText,
             stored.meta.policySource ?? `${id}/policy.yaml`,
             registry,
-            stored.dir,
+            baseDir,
           )
         : emptyPolicy(`no policy: ${id} may touch nothing`);
     const grants =
       stored.grantsText !== undefined
-        ? parsePolicy(stored.grantsText, `${id}/grants.yaml`, registry, stored.dir)
+        ? parsePolicy(stored.grantsText, `${id}/grants.yaml`, registry, baseDir)
         : undefined;
     const effective = effectivePolicy(policy, grants, this.#o.serverPolicy, registry);
     const bytes = await readFile(stored.wasmPath);

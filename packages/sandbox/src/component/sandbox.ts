@@ -12,7 +12,7 @@ import type { Violation } from '../violation.js';
 import { unsupportedInterfaces, WASI2_INTERFACES } from '../wasi2/index.js';
 import { COMPONENT_CHANNELS, type ComponentOutcome, type HttpReply } from './instance.js';
 import { type LoadedComponent, loadComponent, unversioned } from './load.js';
-import type { WitFunction } from './wit-types.js';
+import type { ComponentInterface, WitFunction } from './wit-types.js';
 
 /** The interfaces of `mcpkit:host` (see the package's `wit/host.wit`). */
 export const MCPKIT_HOST_INTERFACES: readonly string[] = Object.freeze([
@@ -27,6 +27,14 @@ const PROVIDED = new Set([...WASI2_INTERFACES, ...MCPKIT_HOST_INTERFACES]);
 export function unsupportedComponentImports(names: readonly string[]): string[] {
   const wasi = new Set(unsupportedInterfaces(names));
   return names.filter((n) => wasi.has(n) || !PROVIDED.has(unversioned(n)));
+}
+
+/** Every exported function of a component, world-level first, in the order it lists them. */
+export function functionsOf(i: ComponentInterface): ComponentFunction[] {
+  return [
+    ...i.functions.map((fn) => ({ exportName: '', fn })),
+    ...i.interfaces.flatMap((x) => x.functions.map((fn) => ({ exportName: x.name, fn }))),
+  ];
 }
 
 export interface ComponentSandboxOptions extends GuestSandboxOptions {
@@ -92,11 +100,7 @@ export class ComponentSandbox extends GuestSandbox {
 
   /** Every exported function, world-level first, in the order the component lists them. */
   functions(): ComponentFunction[] {
-    const i = this.component.interface;
-    return [
-      ...i.functions.map((fn) => ({ exportName: '', fn })),
-      ...i.interfaces.flatMap((x) => x.functions.map((fn) => ({ exportName: x.name, fn }))),
-    ];
+    return functionsOf(this.component.interface);
   }
 
   /** Call `fn` in a fresh instance with arguments already in the bindings' form. */

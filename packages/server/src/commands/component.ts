@@ -1,10 +1,18 @@
 // `mcpkit component list|load|unload|inspect|embed-manifest`.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { binaryKind, loadModule } from '@mcpkit/sandbox';
+import { dirname, join, resolve } from 'node:path';
+import {
+  binaryKind,
+  digestOf,
+  functionsOf,
+  loadModule,
+  readComponentInterface,
+  unsupportedComponentImports,
+} from '@mcpkit/sandbox';
 import { type AppOptions, createApp } from '../app.js';
 import { writeFileAtomic } from '../atomic.js';
+import { componentTools, signature } from '../component-guest.js';
 import {
   embedManifest,
   MANIFEST_SECTION,
@@ -12,6 +20,7 @@ import {
   parseManifest,
 } from '../manifest.js';
 import { policyText } from '../policies.js';
+import { witDocsFromDir } from '../wit-docs.js';
 
 export interface ComponentSummary {
   id: string;
@@ -96,7 +105,32 @@ export async function inspectComponent(
       throw new Error(`\`${target}\` is neither a loaded component id nor a readable file`);
     });
     const kind = binaryKind(bytes);
-    if (kind !== 'module') return { path: resolve(target), kind, size: bytes.length };
+    if (kind === 'not-wasm') return { path: resolve(target), kind, size: bytes.length };
+    if (kind === 'component') {
+      let iface: ReturnType<typeof readComponentInterface>;
+      try {
+        iface = readComponentInterface(bytes);
+      } catch (error) {
+        throw new Error(`\`${target}\` is not a valid component: ${(error as Error).message}`);
+      }
+      const { targets, skipped } = componentTools(
+        functionsOf(iface),
+        witDocsFromDir(join(dirname(resolve(target)), 'wit')),
+      );
+      return {
+        path: resolve(target),
+        kind,
+        size: bytes.length,
+        digest: digestOf(bytes),
+        imports: iface.imports,
+        unsupportedImports: unsupportedComponentImports(iface.imports),
+        exports: functionsOf(iface).map(
+          (f) => `${f.exportName ? `${f.exportName}#` : ''}${f.fn.name}: ${signature(f.fn)}`,
+        ),
+        tools: [...targets.values()].map((t) => t.tool),
+        skipped: skipped.map((x) => `${x.function}: ${x.reason}`),
+      };
+    }
     const m = await loadModule(bytes, { name: target });
     const manifest = manifestFromSections(m.customSections(MANIFEST_SECTION));
     return {

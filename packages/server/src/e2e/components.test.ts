@@ -449,8 +449,9 @@ describe('components over MCP', () => {
   });
 });
 
-describe('components over MCP: Python, and composition without a policy for it', () => {
+describe('components over MCP: Python, Wassette policies, composition without a policy for it', () => {
   let conn: Connected;
+  let workspace = '';
 
   before(async () => {
     const dir = tempDir('mcpkit-components-py-');
@@ -461,6 +462,16 @@ describe('components over MCP: Python, and composition without a policy for it',
     mkdirSync(plain);
     cpSync(component('compose-js'), join(plain, 'compose-plain.wasm'));
     writeFileSync(join(plain, 'policy.yaml'), 'version: "1.0"\n');
+    // files-js with a Wassette policy whose storage URI is relative: it means
+    // the `workspace` directory beside the component.
+    const filesWasm = withPolicy(
+      dir,
+      'files-js',
+      'version: "1.0"\npermissions:\n  storage:\n    allow:\n      - uri: "fs://workspace/**"\n        access: [read, write]\n',
+    );
+    workspace = join(dir, 'files-js', 'workspace');
+    mkdirSync(workspace);
+    writeFileSync(join(workspace, 'hello.txt'), 'hello from the workspace');
     conn = await stdioClient(
       [
         '--data-dir',
@@ -473,6 +484,8 @@ describe('components over MCP: Python, and composition without a policy for it',
         ),
         '--component',
         join(plain, 'compose-plain.wasm'),
+        '--component',
+        filesWasm,
         '--component',
         example('hash'),
       ],
@@ -500,6 +513,20 @@ describe('components over MCP: Python, and composition without a policy for it',
     assert.deepEqual(env.structuredContent, { result: null });
     const visible = await call(conn, 'get-env', { key: 'MCPKIT_TEST_VISIBLE' });
     assert.deepEqual(visible.structuredContent, { result: 'visible' });
+  });
+
+  it('resolves a relative storage URI against the directory the component came from', async () => {
+    const r = await call(conn, `${FILES}read-file`, { path: join(workspace, 'hello.txt') });
+    assert.equal(text(r), 'hello from the workspace');
+    const w = await call(conn, `${FILES}write-file`, {
+      path: join(workspace, 'new.txt'),
+      content: 'x',
+    });
+    assert.notEqual(w.isError, true, text(w));
+    const outside = await call(conn, `${FILES}read-file`, {
+      path: join(workspace, '..', 'policy.yaml'),
+    });
+    assert.equal(outside.isError, true);
   });
 
   it('a component whose policy has no mcp.tools section may not call tools', async () => {
