@@ -21,14 +21,16 @@ export interface PreparedRequest {
 }
 
 // RFC 9110 token, for methods and header names.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// A value with CR, LF or NUL could smuggle a second header or request.
-const BAD_VALUE = /[\r\n\0]/;
+export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A value with CR, LF or NUL could smuggle a second header or request. */
+export const BAD_HEADER_VALUE = /[\r\n\0]/;
 
-// undici writes framing and connection management itself (and throws on some
-// of these), and a guest must not choose the Host the server sees: the policy
-// decided the URL's host. Proxy-* would address a proxy this service never uses.
-const DROPPED = new Set([
+/**
+ * Headers a guest never sets: framing and connection management are the
+ * egress service's, and the Host the server sees is the one the policy
+ * decided. (Proxy-* would address a proxy this service never uses.)
+ */
+export const CONNECTION_HEADERS: readonly string[] = Object.freeze([
   'host',
   'connection',
   'keep-alive',
@@ -36,9 +38,11 @@ const DROPPED = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'content-length',
   'expect',
 ]);
+
+// undici writes these itself (and throws on some), so they are dropped.
+const DROPPED = new Set([...CONNECTION_HEADERS, 'content-length']);
 
 // Credentials meant for one origin must not follow a redirect to another (as fetch does).
 const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'cookie']);
@@ -81,7 +85,7 @@ export function parseTarget(text: string, what = 'the URL'): URL {
 export function prepareRequest(request: EgressRequest, maxBytes: number): PreparedRequest {
   const url = request.url;
   const method = (request.method ?? 'GET').toUpperCase();
-  if (!TOKEN.test(method)) {
+  if (!HTTP_TOKEN.test(method)) {
     throw new EgressError('invalid-request', `\`${method}\` is not a valid HTTP method`, url);
   }
   if (method === 'CONNECT') {
@@ -94,14 +98,14 @@ export function prepareRequest(request: EgressRequest, maxBytes: number): Prepar
   const headers: Array<readonly [string, string]> = [];
   for (const pair of pairs) {
     const [name, value] = pair;
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
       throw new EgressError(
         'invalid-request',
         `\`${String(name)}\` is not a valid header name`,
         url,
       );
     }
-    if (typeof value !== 'string' || BAD_VALUE.test(value)) {
+    if (typeof value !== 'string' || BAD_HEADER_VALUE.test(value)) {
       throw new EgressError(
         'invalid-request',
         `the value of header \`${name}\` is not a string without CR, LF and NUL`,

@@ -5,35 +5,20 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ESCAPE_SECRET, escapeTree } from './escape-corpus.js';
 import type { Sandbox } from './sandbox.js';
-import { guest, run, sandboxFor, storagePolicy, tempDir } from './testing.js';
+import { guest, run, sandboxFor, storagePolicy } from './testing.js';
 import type { Violation } from './violation.js';
 
-const SECRET = 'TOP-SECRET-CONTENT';
+const SECRET = ESCAPE_SECRET;
 
+/** The shared escape tree, plus a directory no rule names and a symlink that stays inside. */
 function tree() {
-  const t = tempDir('mcpkit-escape-');
-  const sb = join(t, 'sandbox');
-  const out = join(t, 'outside');
-  const ro = join(t, 'readonly');
-  for (const d of [sb, out, ro, join(sb, 'sub'), join(t, 'database')]) mkdirSync(d);
-  writeFileSync(join(sb, 'a.txt'), 'inside');
-  writeFileSync(join(sb, '.env'), SECRET);
-  writeFileSync(join(out, 'secret.txt'), SECRET);
-  writeFileSync(join(ro, 'ro.txt'), 'read only');
-  writeFileSync(join(t, 'database', 'x'), SECRET);
-  symlinkSync(join(out, 'secret.txt'), join(sb, 'abs-link'));
-  symlinkSync('../outside/secret.txt', join(sb, 'rel-link'));
-  symlinkSync('chain2', join(sb, 'chain1'));
-  symlinkSync('../outside', join(sb, 'chain2'));
-  symlinkSync(out, join(sb, 'dir-link'));
-  symlinkSync('loop2', join(sb, 'loop1'));
-  symlinkSync('loop1', join(sb, 'loop2'));
-  symlinkSync('/etc', join(sb, 'etc-link'));
-  symlinkSync('a.txt', join(sb, 'inside-link'));
-  symlinkSync(join(ro, 'ro.txt'), join(sb, 'ro-link'));
-  symlinkSync('sub/../../outside/secret.txt', join(sb, 'dotdot-link'));
-  return { t, sb, out, ro };
+  const c = escapeTree();
+  mkdirSync(join(c.root, 'database'));
+  writeFileSync(join(c.root, 'database', 'x'), SECRET);
+  symlinkSync('a.txt', join(c.sandbox, 'inside-link'));
+  return { t: c.root, sb: c.sandbox, out: c.outside, ro: c.readonly };
 }
 
 for (const name of ['fsops-c', 'fsops-go'] as const) {

@@ -89,7 +89,17 @@ export function compiledPolicyOf(doc: PolicyDocument): CompiledPolicy {
   return p;
 }
 
-function isStackOverflow(error: unknown): boolean {
+/**
+ * Did a memory that grew from `initial` to `bytes` run out? A failed
+ * memory.grow cannot be observed; a memory within the last allocation's reach
+ * of the limit (1/16 of it, at least 2 MiB) is taken as exhausted.
+ */
+export function nearLimit(bytes: number, initial: number, limit: number | undefined): boolean {
+  if (limit === undefined || bytes <= initial) return false;
+  return bytes + Math.max(2 * 1024 * 1024, limit / 16) > limit;
+}
+
+export function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
@@ -184,12 +194,7 @@ export function prepareInstance(
       });
       const outcome = (exitCode: number, error?: RunError): RunOutcome => {
         const bytes = memory?.buffer.byteLength ?? 0;
-        // A failed memory.grow cannot be observed; a memory within the last
-        // allocation's reach of the limit (1/16 of it, at least 2 MiB) is taken as exhausted.
-        const margin =
-          env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
-        const exhausted =
-          env.memoryLimit !== undefined && bytes > initialBytes && bytes + margin > env.memoryLimit;
+        const exhausted = nearLimit(bytes, initialBytes, env.memoryLimit);
         let err = error;
         if (err?.code === 'trap' && exhausted)
           err = { code: 'out-of-memory', message: err.message };

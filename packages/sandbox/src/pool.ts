@@ -63,6 +63,8 @@ interface Slot {
   cancel: Int32Array;
   /** Set by the worker while it makes the instance for its next call. */
   preparing: Int32Array;
+  /** When the current call's guest started (ms since the epoch), 0 before. */
+  startedAt: BigInt64Array;
   jobs: MessagePort;
   jobBell: Doorbell;
   events: MessagePort;
@@ -78,6 +80,8 @@ interface Slot {
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const NO_CHANNELS: ReadonlyMap<string, BridgeHandler> = new Map();
 const CANCEL_GRACE_MS = 50;
+/** How long a worker may take to get a call's guest running (start, load, instantiate). */
+const SETUP_LIMIT_MS = 60_000;
 /** How long a lone call's result is waited for without yielding the event loop. */
 const SYNC_WAIT_MS = 2;
 /** Of which the first part spins (waking from the kernel costs more than a short call). */
@@ -109,14 +113,14 @@ export class WorkerPool {
     const events = new MessageChannel();
     const bridgeFlag = new SharedArrayBuffer(4);
     const cancelFlag = new SharedArrayBuffer(4);
-    const preparingFlag = new SharedArrayBuffer(4);
+    const stateBuffer = new SharedArrayBuffer(16);
     const jobBell = new Doorbell();
     const eventBell = new Doorbell();
     const workerData: WorkerData = {
       bridgePort: port2,
       bridgeFlag,
       cancelFlag,
-      preparingFlag,
+      stateBuffer,
       jobPort: jobs.port2,
       jobBell: jobBell.buffer,
       eventPort: events.port2,
@@ -136,7 +140,8 @@ export class WorkerPool {
     const slot: Slot = {
       worker,
       cancel: new Int32Array(cancelFlag),
-      preparing: new Int32Array(preparingFlag),
+      preparing: new Int32Array(stateBuffer, 0, 1),
+      startedAt: new BigInt64Array(stateBuffer, 8, 1),
       jobs: jobs.port1,
       jobBell,
       events: events.port1,
@@ -305,11 +310,29 @@ export class WorkerPool {
           }
         },
       };
-      timer = setTimeout(() => {
+      // The deadline counts from when the guest starts, not from dispatch: a
+      // fresh worker or instance takes time to set up, more on a busy host.
+      // Setting up is bounded too, by SETUP_LIMIT_MS.
+      const dispatched = Date.now();
+      Atomics.store(slot.startedAt, 0, 0n);
+      const expire = () => {
+        const started = Number(Atomics.load(slot.startedAt, 0));
+        const now = Date.now();
+        const left =
+          started === 0 ? dispatched + SETUP_LIMIT_MS - now : started + job.deadlineMs - now;
+        if (left > 0) {
+          timer = setTimeout(expire, started === 0 ? Math.min(left, job.deadlineMs) : left);
+          return;
+        }
         this.#kill(slot);
         finish();
-        reject(new DeadlineError(job.deadlineMs));
-      }, job.deadlineMs);
+        reject(
+          started === 0
+            ? new WorkerCrashedError(`it did not get the guest running within ${SETUP_LIMIT_MS} ms`)
+            : new DeadlineError(job.deadlineMs),
+        );
+      };
+      timer = setTimeout(expire, job.deadlineMs);
       job.signal?.addEventListener('abort', onAbort, { once: true });
       slot.jobs.postMessage(msg);
       slot.jobBell.ring();

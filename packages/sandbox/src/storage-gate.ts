@@ -5,7 +5,12 @@
 // speaks of, and decide it with the compiled storage policy.
 
 import { lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
-import type { Access, CompiledPolicy, Decision } from '@mcpkit/wasm-policy';
+import {
+  type Access,
+  type CompiledPolicy,
+  type Decision,
+  normalizePath,
+} from '@mcpkit/wasm-policy';
 import { type Violation, type ViolationListener, violation } from './violation.js';
 
 /** A directory the policy lets the guest reach. */
@@ -36,6 +41,11 @@ export interface Resolved {
 }
 
 export type ResolveResult = { ok: true; value: Resolved } | { ok: false; failure: ResolveFailure };
+
+/** As ResolveResult, plus `hidden`: a path the policy does not grant, whether or not it exists. */
+export type GuestResolveResult =
+  | { ok: true; value: Resolved }
+  | { ok: false; failure: ResolveFailure | 'hidden' };
 
 const MAX_SYMLINKS = 40;
 
@@ -99,6 +109,60 @@ export class StorageGate {
     this.#onViolation = options.onViolation;
     this.roots = Object.freeze(StorageGate.rootsOf(options.policy));
     this.#byReal = [...this.roots].sort((a, b) => b.real.length - a.real.length);
+  }
+
+  /**
+   * Resolve a path a guest gave, relative to one of its directory
+   * descriptors, as both WASI hosts do. Beyond `resolve`: a path that does not
+   * resolve and that the policy grants neither read nor write on is
+   * `hidden` (and reported), so the guest cannot probe for what exists where
+   * it may not look; a path climbing out of its preopen is reported.
+   */
+  resolveGuest(
+    dir: string,
+    root: Root,
+    path: string,
+    follow: boolean,
+    statFinal = true,
+  ): GuestResolveResult {
+    const r = this.resolve(dir, root, path, follow, statFinal);
+    if (r.ok) return r;
+    if (r.failure === 'outside') {
+      const g = root.guestPath;
+      this.report(
+        violation(this.#component, 'storage', g === '/' ? `/${path}` : `${g}/${path}`, 'resolve', {
+          rule: null,
+          reason: 'the path climbs out of its preopened directory with `..`, or is absolute',
+        }),
+      );
+      return r;
+    }
+    const base = this.policyPath(dir);
+    const lexical = normalizePath(base === '/' ? `/${path}` : `${base}/${path}`);
+    if (
+      typeof lexical === 'string' &&
+      !this.allows(lexical, 'read') &&
+      !this.allows(lexical, 'write')
+    ) {
+      this.check({ policyPath: lexical }, 'read');
+      return { ok: false, failure: 'hidden' };
+    }
+    return r;
+  }
+
+  /**
+   * May the guest plant a symlink at `link` pointing to `linkTarget`? Only
+   * where it could read the target itself: others (the host, other tools)
+   * may follow the link later. `invalid`: the target is no path at all;
+   * `denied` (reported): the policy does not let it read there.
+   */
+  plantable(link: Resolved, linkTarget: string): 'ok' | 'invalid' | 'denied' {
+    const parent = parentOf(link.policyPath);
+    const pointsTo = normalizePath(
+      linkTarget.startsWith('/') ? linkTarget : join(parent, linkTarget),
+    );
+    if (typeof pointsTo !== 'string') return 'invalid';
+    return this.check({ policyPath: pointsTo }, 'read').allowed ? 'ok' : 'denied';
   }
 
   /**

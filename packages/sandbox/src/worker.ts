@@ -64,8 +64,12 @@ export interface WorkerData {
   bridgePort: MessagePort;
   bridgeFlag: SharedArrayBuffer;
   cancelFlag: SharedArrayBuffer;
-  /** Non-zero while the worker makes the instance for its next call. */
-  preparingFlag: SharedArrayBuffer;
+  /**
+   * Int32 [0]: non-zero while the worker makes the instance for its next
+   * call; BigInt64 [1]: when the guest of the current call started running
+   * (ms since the epoch; 0 until then), for the deadline.
+   */
+  stateBuffer: SharedArrayBuffer;
   /** Jobs arrive here; `jobBell` rings when one does. */
   jobPort: MessagePort;
   jobBell: SharedArrayBuffer;
@@ -79,7 +83,13 @@ const data = workerData as WorkerData;
 delete process.env.JCO_DEBUG;
 const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
-const preparing = new Int32Array(data.preparingFlag);
+const preparing = new Int32Array(data.stateBuffer, 0, 1);
+const startedAt = new BigInt64Array(data.stateBuffer, 8, 1);
+
+/** The guest starts now: the call's deadline counts from here, not from setting up. */
+function starting(): void {
+  Atomics.store(startedAt, 0, BigInt(Date.now()));
+}
 
 /** Make the spare instance, flagged so the pool prefers other idle workers meanwhile. */
 async function prepareSpare<T>(make: () => Promise<T>): Promise<T> {
@@ -198,6 +208,7 @@ async function handle(msg: WorkerRun): Promise<void> {
     Atomics.store(cancel, 0, 0);
     if (msg.type === 'run') {
       const prepared = (ready as PreparedInstance | undefined) ?? (await prepareRun(msg));
+      starting();
       done(id, prepared.run(msg.request, { onStderr, onViolation, cancelled }));
       // The next call like this one finds its instance ready.
       spare = { key, prepared: await prepareSpare(() => prepareRun(msg)) };
@@ -232,6 +243,7 @@ async function handle(msg: WorkerRun): Promise<void> {
             }
           : {}),
       };
+      starting();
       done(id, prepared.call(msg.request, hooks));
       spare = { key, prepared: await prepareSpare(() => prepareCall(msg)) };
     }

@@ -6,7 +6,7 @@
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { EgressRequest, EgressResponse } from '../egress.js';
 import { EgressError, type EgressErrorCode } from '../egress-error.js';
-import type { RunError, RunOutcome } from '../instance.js';
+import { isStackOverflow, nearLimit, type RunError, type RunOutcome } from '../instance.js';
 import { StorageGate } from '../storage-gate.js';
 import type { Violation } from '../violation.js';
 import { Cancelled, OutputLimitExceeded, ProcExit } from '../wasi/aborts.js';
@@ -199,16 +199,9 @@ export function prepareComponent(
       hooks = callHooks;
       const started = performance.now();
       const outcome = (exitCode: number, error?: RunError, value?: unknown): ComponentOutcome => {
-        // As for modules: a memory that grew to within reach of its limit is taken as exhausted.
-        const margin =
-          env.memoryLimit === undefined ? 0 : Math.max(2 * 1024 * 1024, env.memoryLimit / 16);
-        const exhausted =
-          env.memoryLimit !== undefined &&
-          memories.some(
-            (m, i) =>
-              m.buffer.byteLength > (initial[i] ?? 0) &&
-              m.buffer.byteLength + margin > env.memoryLimit!,
-          );
+        const exhausted = memories.some((m, i) =>
+          nearLimit(m.buffer.byteLength, initial[i] ?? 0, env.memoryLimit),
+        );
         let err = error;
         if (err?.code === 'trap' && exhausted)
           err = { code: 'out-of-memory', message: err.message };
@@ -258,10 +251,6 @@ function isComponentError(e: unknown): e is Error & { payload: unknown } {
   return (
     e instanceof Error && e.constructor.name === 'ComponentError' && Object.hasOwn(e, 'payload')
   );
-}
-
-function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 function describeFailure(error: unknown): RunError {

@@ -20,9 +20,7 @@ import {
   utimesSync,
 } from 'node:fs';
 import type { Access } from '@mcpkit/wasm-policy';
-import { normalizePath } from '@mcpkit/wasm-policy';
 import type { Resolved, ResolveFailure } from '../storage-gate.js';
-import { violation } from '../violation.js';
 import {
   DIRECTORY_RIGHTS,
   ERRNO,
@@ -82,31 +80,8 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
   ): Resolved | number => {
     const path = mem.text(ptr, len);
     if (path === undefined) return ERRNO.ILSEQ;
-    const r = gate.resolve(dir.real, dir.preopen, path, follow, statFinal);
-    if (!r.ok && r.failure !== 'outside') {
-      // Whether a path the policy does not grant exists is not the guest's business.
-      const base = gate.policyPath(dir.real);
-      const lexical = normalizePath(base === '/' ? `/${path}` : `${base}/${path}`);
-      if (
-        typeof lexical === 'string' &&
-        !gate.allows(lexical, 'read') &&
-        !gate.allows(lexical, 'write')
-      ) {
-        gate.check({ policyPath: lexical }, 'read');
-        return ERRNO.ACCES;
-      }
-    }
-    if (!r.ok) {
-      if (r.failure === 'outside') {
-        gate.report(
-          violation(gate.component, 'storage', `${dir.preopen.guestPath}/${path}`, 'resolve', {
-            rule: null,
-            reason: 'the path climbs out of its preopened directory with `..`, or is absolute',
-          }),
-        );
-      }
-      return FAILURE_ERRNO[r.failure];
-    }
+    const r = gate.resolveGuest(dir.real, dir.preopen, path, follow, statFinal);
+    if (!r.ok) return r.failure === 'hidden' ? ERRNO.ACCES : FAILURE_ERRNO[r.failure];
     return r.value;
   };
 
@@ -116,18 +91,10 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     return ERRNO.SUCCESS;
   };
 
-  /**
-   * A link at `link` pointing to `linkTarget` may only be planted where the
-   * guest could read the target itself: others (the host, other tools) may
-   * follow it later.
-   */
+  /** May a symlink at `link` point to `linkTarget`? (See StorageGate.plantable.) */
   const plantable = (link: Resolved, linkTarget: string): number => {
-    const parent = link.policyPath.slice(0, link.policyPath.lastIndexOf('/')) || '/';
-    const pointsTo = normalizePath(
-      linkTarget.startsWith('/') ? linkTarget : `${parent}/${linkTarget}`,
-    );
-    if (typeof pointsTo !== 'string') return ERRNO.NOTCAPABLE;
-    return allowed({ real: pointsTo, policyPath: pointsTo, stat: undefined }, 'read');
+    const p = gate.plantable(link, linkTarget);
+    return p === 'ok' ? ERRNO.SUCCESS : p === 'invalid' ? ERRNO.NOTCAPABLE : ERRNO.ACCES;
   };
 
   /** After a check, the same inode must be what we touch: narrows check-then-use races. */

@@ -22,9 +22,8 @@ import {
   unlinkSync,
   utimesSync,
 } from 'node:fs';
-import { type Access, normalizePath } from '@mcpkit/wasm-policy';
+import type { Access } from '@mcpkit/wasm-policy';
 import type { Resolved, ResolveFailure, Root } from '../storage-gate.js';
-import { violation } from '../violation.js';
 import { type Context, Failure } from './context.js';
 import {
   type DescriptorFlags,
@@ -164,33 +163,8 @@ export class PathOps {
   /** Resolve a guest path against a directory descriptor, or throw its `error-code`. */
   resolve(dir: DirState, path: string, follow: boolean, statFinal = true): Resolved {
     verifyDir(dir);
-    const gate = this.#ctx.gate;
-    const r = gate.resolve(dir.real, dir.root, path, follow, statFinal);
-    if (!r.ok && r.failure !== 'outside') {
-      // Whether a path the policy does not grant exists is not the guest's business.
-      const base = gate.policyPath(dir.real);
-      const lexical = normalizePath(base === '/' ? `/${path}` : `${base}/${path}`);
-      if (
-        typeof lexical === 'string' &&
-        !gate.allows(lexical, 'read') &&
-        !gate.allows(lexical, 'write')
-      ) {
-        gate.check({ policyPath: lexical }, 'read');
-        throw new Failure('access');
-      }
-    }
-    if (!r.ok) {
-      if (r.failure === 'outside') {
-        const g = dir.root.guestPath;
-        gate.report(
-          violation(gate.component, 'storage', g === '/' ? `/${path}` : `${g}/${path}`, 'resolve', {
-            rule: null,
-            reason: 'the path climbs out of its preopened directory with `..`, or is absolute',
-          }),
-        );
-      }
-      throw new Failure(FAILURE_CODE[r.failure]);
-    }
+    const r = this.#ctx.gate.resolveGuest(dir.real, dir.root, path, follow, statFinal);
+    if (!r.ok) throw new Failure(r.failure === 'hidden' ? 'access' : FAILURE_CODE[r.failure]);
     return r.value;
   }
 
@@ -201,18 +175,11 @@ export class PathOps {
     }
   }
 
-  /**
-   * A link at `link` pointing to `linkTarget` may only be planted where the
-   * guest could read the target itself: others (the host, other tools) may
-   * follow it later.
-   */
+  /** May a symlink at `link` point to `linkTarget`? (See StorageGate.plantable.) */
   plantable(link: Resolved, linkTarget: string): void {
-    const parent = link.policyPath.slice(0, link.policyPath.lastIndexOf('/')) || '/';
-    const pointsTo = normalizePath(
-      linkTarget.startsWith('/') ? linkTarget : `${parent}/${linkTarget}`,
-    );
-    if (typeof pointsTo !== 'string') throw new Failure('not-permitted');
-    this.allow({ policyPath: pointsTo }, 'read');
+    const p = this.#ctx.gate.plantable(link, linkTarget);
+    if (p === 'invalid') throw new Failure('not-permitted');
+    if (p === 'denied') throw new Failure('access');
   }
 
   openAt(

@@ -2,26 +2,11 @@
 // values without CR, LF or NUL, and the headers a guest may not choose
 // refused with `forbidden`.
 
+import { CONNECTION_HEADERS, HTTP_TOKEN } from '../egress-request.js';
 import { type Context, Failure, guardClass } from './context.js';
 
-// RFC 9110 token.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * Framing and connection management belong to the egress service, and the
- * Host a server sees is the one the policy decided; proxies are never used.
- */
-const FORBIDDEN = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'http2-settings',
-]);
+/** What the egress service manages itself, refused with `forbidden` (proxies are never used). */
+const FORBIDDEN = new Set([...CONNECTION_HEADERS, 'http2-settings']);
 
 export function isForbiddenHeader(name: string): boolean {
   const lower = name.toLowerCase();
@@ -33,7 +18,7 @@ const FORBIDDEN_ERR = Object.freeze({ tag: 'forbidden' });
 const IMMUTABLE = Object.freeze({ tag: 'immutable' });
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new Failure(INVALID);
+  if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) throw new Failure(INVALID);
   if (isForbiddenHeader(name)) throw new Failure(FORBIDDEN_ERR);
   return name;
 }
