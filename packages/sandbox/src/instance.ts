@@ -99,8 +99,24 @@ export function nearLimit(bytes: number, initial: number, limit: number | undefi
   return bytes + Math.max(2 * 1024 * 1024, limit / 16) > limit;
 }
 
-export function isStackOverflow(error: unknown): boolean {
+function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+/** What ended a guest's run, other than its own exit. */
+export function describeFailure(error: unknown): RunError {
+  if (error instanceof OutputLimitExceeded) return { code: 'output-limit', message: error.message };
+  if (error instanceof Cancelled) return { code: 'cancelled', message: error.message };
+  if (isStackOverflow(error))
+    return { code: 'stack-overflow', message: 'the guest overflowed its call stack' };
+  if (error instanceof WebAssembly.LinkError)
+    return { code: 'invalid-wasm', message: error.message };
+  if (error instanceof WebAssembly.RuntimeError)
+    return { code: 'trap', message: `the guest trapped: ${error.message}` };
+  return {
+    code: 'trap',
+    message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
+  };
 }
 
 /**
@@ -222,23 +238,7 @@ export function prepareInstance(
         return outcome(0);
       } catch (error) {
         if (error instanceof ProcExit) return outcome(error.code);
-        if (error instanceof OutputLimitExceeded)
-          return outcome(1, { code: 'output-limit', message: error.message });
-        if (error instanceof Cancelled)
-          return outcome(1, { code: 'cancelled', message: error.message });
-        if (isStackOverflow(error))
-          return outcome(1, {
-            code: 'stack-overflow',
-            message: 'the guest overflowed its call stack',
-          });
-        if (error instanceof WebAssembly.LinkError)
-          return outcome(1, { code: 'invalid-wasm', message: error.message });
-        if (error instanceof WebAssembly.RuntimeError)
-          return outcome(1, { code: 'trap', message: `the guest trapped: ${error.message}` });
-        return outcome(1, {
-          code: 'trap',
-          message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
-        });
+        return outcome(1, describeFailure(error));
       }
     },
   };

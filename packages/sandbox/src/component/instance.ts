@@ -6,10 +6,10 @@
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { EgressRequest, EgressResponse } from '../egress.js';
 import { EgressError, type EgressErrorCode } from '../egress-error.js';
-import { isStackOverflow, nearLimit, type RunError, type RunOutcome } from '../instance.js';
+import { describeFailure, nearLimit, type RunError, type RunOutcome } from '../instance.js';
 import { StorageGate } from '../storage-gate.js';
 import type { Violation } from '../violation.js';
-import { Cancelled, OutputLimitExceeded, ProcExit } from '../wasi/aborts.js';
+import { Cancelled, ProcExit } from '../wasi/aborts.js';
 import { Failure } from '../wasi2/context.js';
 import { createWasi2 } from '../wasi2/index.js';
 import { camelCase } from './json.js';
@@ -238,6 +238,11 @@ export function prepareComponent(
           throw error;
         }
       } catch (error) {
+        if (error instanceof ProcExit)
+          return outcome(1, {
+            code: 'trap',
+            message: `the component exited with code ${error.code} during the call`,
+          });
         return outcome(1, describeFailure(error));
       } finally {
         wasi.dispose();
@@ -251,24 +256,4 @@ function isComponentError(e: unknown): e is Error & { payload: unknown } {
   return (
     e instanceof Error && e.constructor.name === 'ComponentError' && Object.hasOwn(e, 'payload')
   );
-}
-
-function describeFailure(error: unknown): RunError {
-  if (error instanceof ProcExit)
-    return {
-      code: 'trap',
-      message: `the component exited with code ${error.code} during the call`,
-    };
-  if (error instanceof OutputLimitExceeded) return { code: 'output-limit', message: error.message };
-  if (error instanceof Cancelled) return { code: 'cancelled', message: error.message };
-  if (isStackOverflow(error))
-    return { code: 'stack-overflow', message: 'the guest overflowed its call stack' };
-  if (error instanceof WebAssembly.LinkError)
-    return { code: 'invalid-wasm', message: error.message };
-  if (error instanceof WebAssembly.RuntimeError)
-    return { code: 'trap', message: `the guest trapped: ${error.message}` };
-  return {
-    code: 'trap',
-    message: `the guest failed: ${(error as Error)?.message ?? String(error)}`,
-  };
 }
