@@ -4,6 +4,7 @@
 // plain JavaScript function on the SDK's McpServer, in the same run.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,10 @@ async function overHttp(t: Target): Promise<{ client: Client; close(): Promise<v
 }
 
 export async function runE2eBench(argv: readonly string[]): Promise<Report> {
+  // The SDK's HTTP client transport adds a listener to its transport's abort
+  // signal for each request and keeps it until the transport closes: a few
+  // thousand calls trip Node's listener-leak warning in this process.
+  setMaxListeners(10_000);
   const quick = argv.includes('--quick');
   const iterations = quick ? 200 : 2000;
   const warmup = quick ? 50 : 300;
