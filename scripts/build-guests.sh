@@ -153,7 +153,7 @@ build_c() {
   # shellcheck disable=SC2086
   (cd "$(dirname "$ROOT/$src")" &&
     "$CC" --target="$C_TARGET" "${C_SYSROOT_FLAGS[@]+"${C_SYSROOT_FLAGS[@]}"}" \
-      -O2 -Wall -Wextra -s -Wl,--stack-first $extra \
+      -O2 -Wall -Wextra -s -Wl,--stack-first -I"$ROOT/examples/include" $extra \
       -o "$out" "$(basename "$src")")
 }
 
@@ -224,12 +224,6 @@ build_as() {
 }
 
 # ---------------------------------------------------------------------------
-
-# The C examples share one JSON argument reader; keep the copies identical.
-for copy in examples/hash/json_args.h examples/echo/json_args.h; do
-  cmp -s "$ROOT/examples/calculator/json_args.h" "$ROOT/$copy" ||
-    die "$copy differs from examples/calculator/json_args.h; copy it over"
-done
 
 needs_toolchain c && ensure_c
 needs_toolchain go && ensure_go

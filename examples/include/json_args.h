@@ -8,9 +8,9 @@
  * until json_number() converts them, so guests that never read a number do
  * not link strtod; nested objects and arrays are validated and skipped.
  *
- * Header-only (all functions static inline); the same file is used by
- * examples/calculator, examples/hash and examples/echo, and
- * scripts/build-guests.sh checks that the copies are identical.
+ * Header-only (all functions static inline); examples/calculator,
+ * examples/hash and examples/echo include it (scripts/build-guests.sh builds
+ * them with -I examples/include).
  */
 #ifndef JSON_ARGS_H
 #define JSON_ARGS_H
