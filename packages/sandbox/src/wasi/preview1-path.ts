@@ -91,6 +91,26 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     return ERRNO.SUCCESS;
   };
 
+  /**
+   * The start of most path functions: the directory behind `fd` holding
+   * `right`, the guest path read and resolved against it, and `access`
+   * decided; the target, or the errno of the first step that failed.
+   */
+  const resolveTarget = (
+    fd: number,
+    right: bigint,
+    ptr: number,
+    len: number,
+    follow: boolean,
+    access: Access,
+  ): Resolved | number => {
+    const dir = dirOf(fd, right);
+    if (typeof dir === 'number') return dir;
+    const t = resolve(dir, ptr, len, follow);
+    if (typeof t === 'number') return t;
+    return allowed(t, access) || t;
+  };
+
   /** May a symlink at `link` point to `linkTarget`? (See StorageGate.plantable.) */
   const plantable = (link: Resolved, linkTarget: string): number => {
     const p = gate.plantable(link, linkTarget);
@@ -268,12 +288,15 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
 
     path_filestat_get: guarded(
       (fd: number, flags: number, ptr: number, len: number, out: number) => {
-        const dir = dirOf(fd, RIGHTS.PATH_FILESTAT_GET);
-        if (typeof dir === 'number') return dir;
-        const target = resolve(dir, ptr, len, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const target = resolveTarget(
+          fd,
+          RIGHTS.PATH_FILESTAT_GET,
+          ptr,
+          len,
+          (flags & LOOKUP_SYMLINK_FOLLOW) !== 0,
+          'read',
+        );
         if (typeof target === 'number') return target;
-        const e = allowed(target, 'read');
-        if (e) return e;
         if (!target.stat) return ERRNO.NOENT;
         writeFilestat(ctx, out, target.stat);
         return ERRNO.SUCCESS;
@@ -290,13 +313,15 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         mtim: bigint,
         fst: number,
       ) => {
-        const dir = dirOf(fd, RIGHTS.PATH_FILESTAT_SET_TIMES);
-        if (typeof dir === 'number') return dir;
-        const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-        const target = resolve(dir, ptr, len, follow);
+        const target = resolveTarget(
+          fd,
+          RIGHTS.PATH_FILESTAT_SET_TIMES,
+          ptr,
+          len,
+          (flags & LOOKUP_SYMLINK_FOLLOW) !== 0,
+          'write',
+        );
         if (typeof target === 'number') return target;
-        const e = allowed(target, 'write');
-        if (e) return e;
         if (!target.stat) return ERRNO.NOENT;
         const t = timesFor(fst, atim, mtim, target.stat);
         if (typeof t === 'number') return t;
@@ -307,24 +332,16 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     ),
 
     path_create_directory: guarded((fd: number, ptr: number, len: number) => {
-      const dir = dirOf(fd, RIGHTS.PATH_CREATE_DIRECTORY);
-      if (typeof dir === 'number') return dir;
-      const target = resolve(dir, ptr, len, false);
+      const target = resolveTarget(fd, RIGHTS.PATH_CREATE_DIRECTORY, ptr, len, false, 'write');
       if (typeof target === 'number') return target;
-      const e = allowed(target, 'write');
-      if (e) return e;
       if (target.stat) return ERRNO.EXIST;
       mkdirSync(target.real);
       return ERRNO.SUCCESS;
     }),
 
     path_remove_directory: guarded((fd: number, ptr: number, len: number) => {
-      const dir = dirOf(fd, RIGHTS.PATH_REMOVE_DIRECTORY);
-      if (typeof dir === 'number') return dir;
-      const target = resolve(dir, ptr, len, false);
+      const target = resolveTarget(fd, RIGHTS.PATH_REMOVE_DIRECTORY, ptr, len, false, 'write');
       if (typeof target === 'number') return target;
-      const e = allowed(target, 'write');
-      if (e) return e;
       if (!target.stat) return ERRNO.NOENT;
       if (!target.stat.isDirectory()) return ERRNO.NOTDIR;
       if (gate.holdsRoot(target.real)) return ERRNO.BUSY;
@@ -333,12 +350,8 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     }),
 
     path_unlink_file: guarded((fd: number, ptr: number, len: number) => {
-      const dir = dirOf(fd, RIGHTS.PATH_UNLINK_FILE);
-      if (typeof dir === 'number') return dir;
-      const target = resolve(dir, ptr, len, false);
+      const target = resolveTarget(fd, RIGHTS.PATH_UNLINK_FILE, ptr, len, false, 'write');
       if (typeof target === 'number') return target;
-      const e = allowed(target, 'write');
-      if (e) return e;
       if (!target.stat) return ERRNO.NOENT;
       if (target.stat.isDirectory()) return ERRNO.ISDIR;
       const now = lstatSync(target.real, { throwIfNoEntry: false });
@@ -434,12 +447,8 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
 
     path_readlink: guarded(
       (fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) => {
-        const dir = dirOf(fd, RIGHTS.PATH_READLINK);
-        if (typeof dir === 'number') return dir;
-        const target = resolve(dir, ptr, len, false);
+        const target = resolveTarget(fd, RIGHTS.PATH_READLINK, ptr, len, false, 'read');
         if (typeof target === 'number') return target;
-        const e = allowed(target, 'read');
-        if (e) return e;
         if (!target.stat) return ERRNO.NOENT;
         if (!target.stat.isSymbolicLink()) return ERRNO.INVAL;
         mem.check(buf, bufLen);
