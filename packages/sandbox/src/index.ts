@@ -105,4 +105,4 @@ export { type Capability, type Violation, type ViolationListener, violation } fr
 export { ERRNO, errnoName } from './wasi/constants.js';
 export { GuestMemory } from './wasi/memory.js';
 export { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
-export { type BinaryKind, binaryKind } from './wasm-binary.js';
+export { type BinaryKind, binaryKind, setCustomSection } from './wasm-binary.js';

@@ -189,8 +189,13 @@ export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
     }
     r.pos = end;
   }
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const out = new Uint8Array(total);
+  return concat(chunks);
+}
+
+export const PAGE = 65536;
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
@@ -199,4 +204,25 @@ export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
   return out;
 }
 
-export const PAGE = 65536;
+/**
+ * The module with one custom section `name` holding `content`, in place of
+ * any sections of that name it had (appended at the end). Every other byte
+ * is kept as it was.
+ */
+export function setCustomSection(bytes: Uint8Array, name: string, content: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
+  const r = new Reader(bytes, 8);
+  while (r.pos < bytes.length) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.pos + size;
+    if (end > bytes.length) throw new Error('a section runs past the end of the module');
+    if (id !== 0 || r.name() !== name) chunks.push(bytes.subarray(start, end));
+    r.pos = end;
+  }
+  const encodedName = new TextEncoder().encode(name);
+  const header = [...uleb(encodedName.length), ...encodedName];
+  chunks.push(Uint8Array.from([0, ...uleb(header.length + content.length), ...header]), content);
+  return concat(chunks);
+}

@@ -2,6 +2,7 @@
 // `mcp:tools` custom section (one signed artifact carries it), or a sidecar
 // `<name>.tools.json` file while developing.
 
+import { setCustomSection } from '@mcpkit/sandbox';
 import { quote } from '@mcpkit/wasm-policy';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
@@ -115,65 +116,14 @@ export function manifestFromSections(sections: ArrayBuffer[]): ManifestResult | 
   return parseManifest(new TextDecoder().decode(sections[0]));
 }
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function readUleb(bytes: Uint8Array, at: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let pos = at;
-  for (;;) {
-    if (pos >= bytes.length) throw new Error('truncated binary');
-    const b = bytes[pos++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7;
-    if (shift > 35) throw new Error('bad LEB128');
-  }
-}
-
 /**
  * The module with `manifest` in its `mcp:tools` custom section (replacing
  * any there was). Every other byte is kept as it was.
  */
 export function embedManifest(bytes: Uint8Array, manifest: Manifest): Uint8Array {
-  const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
-  const name = new TextEncoder().encode(MANIFEST_SECTION);
-  let pos = 8;
-  while (pos < bytes.length) {
-    const start = pos;
-    const id = bytes[pos++]!;
-    const [size, body] = readUleb(bytes, pos);
-    const end = body + size;
-    if (end > bytes.length) throw new Error('a section runs past the end of the module');
-    let drop = false;
-    if (id === 0) {
-      const [len, nameStart] = readUleb(bytes, body);
-      drop =
-        len === name.length &&
-        bytes.subarray(nameStart, nameStart + len).every((b, i) => b === name[i]);
-    }
-    if (!drop) chunks.push(bytes.subarray(start, end));
-    pos = end;
-  }
-  const payload = new TextEncoder().encode(JSON.stringify(manifest));
-  const content = [...uleb(name.length), ...name];
-  const sectionSize = content.length + payload.length;
-  chunks.push(Uint8Array.from([0, ...uleb(sectionSize), ...content]), payload);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return setCustomSection(
+    bytes,
+    MANIFEST_SECTION,
+    new TextEncoder().encode(JSON.stringify(manifest)),
+  );
 }
