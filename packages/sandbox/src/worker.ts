@@ -4,15 +4,12 @@
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { PolicyDocument } from '@mcpkit/wasm-policy';
 import { BridgeClient } from './bridge.js';
-import {
-  COMPONENT_CHANNELS,
-  type ComponentCallRequest,
-  type ComponentHooks,
-  type HttpReply,
-  httpResult,
-  type Instantiate,
-  type PreparedComponent,
-  prepareComponent,
+import type {
+  ComponentCallRequest,
+  ComponentHooks,
+  HttpReply,
+  Instantiate,
+  PreparedComponent,
 } from './component/instance.js';
 import { Doorbell } from './doorbell.js';
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
@@ -160,6 +157,10 @@ async function prepareRun(msg: Extract<WorkerRun, { type: 'run' }>): Promise<Pre
 /** Each component's glue is imported once per worker. */
 const glues = new Map<string, Promise<Instantiate>>();
 
+/** The component runtime (WASI 0.2 and all) loads with the first component call, not at start. */
+let componentRuntime: Promise<typeof import('./component/instance.js')> | undefined;
+const components = () => (componentRuntime ??= import('./component/instance.js'));
+
 async function prepareCall(msg: Extract<WorkerRun, { type: 'call' }>): Promise<PreparedComponent> {
   const { code, doc } = codeAndPolicy(msg);
   if (code.kind !== 'component') throw new Error('a core module has no exports to call');
@@ -168,6 +169,7 @@ async function prepareCall(msg: Extract<WorkerRun, { type: 'call' }>): Promise<P
     glue = import(code.glue).then((m: { instantiate: Instantiate }) => m.instantiate);
     glues.set(code.glue, glue);
   }
+  const { prepareComponent } = await components();
   return prepareComponent(
     msg.request.component,
     {
@@ -214,6 +216,7 @@ async function handle(msg: WorkerRun): Promise<void> {
       spare = { key, prepared: await prepareSpare(() => prepareRun(msg)) };
     } else {
       const prepared = (ready as PreparedComponent | undefined) ?? (await prepareCall(msg));
+      const { COMPONENT_CHANNELS, httpResult } = await components();
       const hooks: ComponentHooks = {
         onStderr,
         onViolation,
