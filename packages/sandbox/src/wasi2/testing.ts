@@ -6,31 +6,26 @@ import { compilePolicy } from '@mcpkit/wasm-policy';
 import { StorageGate } from '../storage-gate.js';
 import { policy } from '../testing.js';
 import type { Violation } from '../violation.js';
+import type {
+  DescriptorFlags,
+  OpenFlags,
+  PathFlags,
+  NewTimestamp as Timestamp,
+} from './filesystem-types.js';
 import { createWasi2, type Wasi2, type Wasi2Options } from './wasi2.js';
 
-export interface PathFlags {
-  symlinkFollow?: boolean;
-}
-export interface OpenFlags {
-  create?: boolean;
-  directory?: boolean;
-  exclusive?: boolean;
-  truncate?: boolean;
-}
-export interface DescriptorFlags {
-  read?: boolean;
-  write?: boolean;
-  mutateDirectory?: boolean;
-}
+export type {
+  DescriptorFlags,
+  NewTimestamp as Timestamp,
+  OpenFlags,
+  PathFlags,
+} from './filesystem-types.js';
+
 export interface Stat {
   type: string;
   linkCount: bigint;
   size: bigint;
 }
-export type Timestamp =
-  | { tag: 'no-change' }
-  | { tag: 'now' }
-  | { tag: 'timestamp'; val: { seconds: bigint; nanoseconds: number } };
 
 export interface Pollable {
   ready(): boolean;

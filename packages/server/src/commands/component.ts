@@ -10,9 +10,10 @@ import {
   readComponentInterface,
   unsupportedComponentImports,
 } from '@mcpkit/sandbox';
-import { type AppOptions, createApp } from '../app.js';
+import { type App, type AppOptions, createApp } from '../app.js';
 import { writeFileAtomic } from '../atomic.js';
 import { componentTools, signature } from '../component-guest.js';
+import type { LoadedComponent } from '../components.js';
 import {
   embedManifest,
   MANIFEST_SECTION,
@@ -44,19 +45,23 @@ async function withApp<T>(
   }
 }
 
+function summary(app: App, c: LoadedComponent): ComponentSummary {
+  return {
+    id: c.meta.id,
+    source: c.meta.source,
+    kind: c.meta.kind,
+    digest: c.meta.digest,
+    loadedAt: c.meta.loadedAt,
+    tools: app.server.index.of(c.meta.id).map((t) => t.name),
+    grants: c.grants !== undefined,
+  };
+}
+
 export async function listComponents(
   options: AppOptions,
 ): Promise<{ components: ComponentSummary[]; problems: { id: string; message: string }[] }> {
   return withApp(options, async (app) => ({
-    components: app.manager.list().map((c) => ({
-      id: c.meta.id,
-      source: c.meta.source,
-      kind: c.meta.kind,
-      digest: c.meta.digest,
-      loadedAt: c.meta.loadedAt,
-      tools: app.server.index.of(c.meta.id).map((t) => t.name),
-      grants: c.grants !== undefined,
-    })),
+    components: app.manager.list().map((c) => summary(app, c)),
     problems: [...app.problems],
   }));
 }
@@ -67,16 +72,7 @@ export async function loadComponent(
   policyPath?: string,
 ): Promise<ComponentSummary> {
   return withApp(options, async (app) => {
-    const c = await app.manager.load(path, policyPath ? { policyPath } : {});
-    return {
-      id: c.meta.id,
-      source: c.meta.source,
-      kind: c.meta.kind,
-      digest: c.meta.digest,
-      loadedAt: c.meta.loadedAt,
-      tools: app.server.index.of(c.meta.id).map((t) => t.name),
-      grants: false,
-    };
+    return summary(app, await app.manager.load(path, policyPath ? { policyPath } : {}));
   });
 }
 
