@@ -33,7 +33,7 @@ import {
   RIGHTS,
 } from './constants.js';
 import { guarded, stillThere, type WasiContext } from './context.js';
-import type { DirEntry } from './fd-table.js';
+import type { DirEntry, FileEntry } from './fd-table.js';
 import { timesFor, writeFilestat } from './preview1-fd.js';
 
 type Fn = (...args: never[]) => number;
@@ -161,6 +161,23 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
           }
           return wantsWrite ? allowed(target, 'write') : ERRNO.SUCCESS;
         };
+        const addFile = (target: Resolved, hostFd: number, pending?: FileEntry['pending']) => {
+          mem.setU32(
+            out,
+            ctx.fds.add({
+              kind: 'file',
+              hostFd,
+              real: target.real,
+              position: 0,
+              append: (fdflags & FDFLAGS.APPEND) !== 0,
+              closed: false,
+              rightsBase: base & FILE_RIGHTS,
+              rightsInheriting: 0n,
+              ...(pending ? { pending } : {}),
+            }),
+          );
+          return ERRNO.SUCCESS;
+        };
         /** `st` undefined: known to be a directory (opened with O_DIRECTORY). */
         const add = (target: Resolved, hostFd: number, st: Stats | undefined): number => {
           if (st === undefined || st.isDirectory()) {
@@ -191,20 +208,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
             closeSync(hostFd);
             return ERRNO.NOTDIR;
           }
-          mem.setU32(
-            out,
-            ctx.fds.add({
-              kind: 'file',
-              hostFd,
-              real: target.real,
-              position: 0,
-              append: (fdflags & FDFLAGS.APPEND) !== 0,
-              closed: false,
-              rightsBase: base & FILE_RIGHTS,
-              rightsInheriting: 0n,
-            }),
-          );
-          return ERRNO.SUCCESS;
+          return addFile(target, hostFd);
         };
         const canRead = (base & FILE_READ_RIGHTS) !== 0n;
         const access = wantsWrite
@@ -238,21 +242,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
             if (hostFd >= 0) {
               if (wantsDir) return add(target, hostFd, undefined);
               // What it is (file or directory) is found out when it matters.
-              mem.setU32(
-                out,
-                ctx.fds.add({
-                  kind: 'file',
-                  hostFd,
-                  real: target.real,
-                  position: 0,
-                  append: (fdflags & FDFLAGS.APPEND) !== 0,
-                  closed: false,
-                  rightsBase: base & FILE_RIGHTS,
-                  rightsInheriting: 0n,
-                  pending: { base, inheriting, preopen: dir.preopen },
-                }),
-              );
-              return ERRNO.SUCCESS;
+              return addFile(target, hostFd, { base, inheriting, preopen: dir.preopen });
             }
           }
         }
