@@ -9,9 +9,10 @@ import {
   type PolicyDocument,
 } from '@mcpkit/wasm-policy';
 import { type HostCallContext, type HostModule, hostImports } from './host-module.js';
+import { METER_EXPORT } from './meter.js';
 import { StorageGate } from './storage-gate.js';
 import { type Violation, violation } from './violation.js';
-import { Cancelled, OutputLimitExceeded, ProcExit } from './wasi/aborts.js';
+import { Cancelled, OutputLimitExceeded, ProcExit, Unsettled } from './wasi/aborts.js';
 import { createWasi, WASI_MODULE } from './wasi/preview1.js';
 
 export interface RunRequest {
@@ -50,6 +51,11 @@ export interface RunOutcome {
   memoryExhausted: boolean;
   durationMs: number;
   violations: Violation[];
+  /**
+   * Set when a trial run could not settle the call (a host call outside
+   * memory, its budget spent, its stack too small): discard it and run again.
+   */
+  unsettled?: string;
 }
 
 export interface RunEnvironment {
@@ -62,6 +68,18 @@ export interface RunEnvironment {
   cancelled?: () => boolean;
   call?: (channel: string, payload: unknown) => unknown;
   hostOptions?: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /**
+   * A trial run of a metered module (see meter.ts) on the calling thread:
+   * host calls stay in memory and anything else leaves the run unsettled.
+   */
+  trial?: boolean;
+  /** The memory for a module that imports one (default: a new one-page memory). */
+  memory?: WebAssembly.Memory;
+  /**
+   * With `trial`: make an instance that `reset` can restore, given the
+   * export names of the module's mutable globals (a resettable metered copy).
+   */
+  reuse?: { globals: readonly string[] };
 }
 
 const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
@@ -126,6 +144,38 @@ export function describeFailure(error: unknown): RunError {
  */
 export interface PreparedInstance {
   run(request: RunRequest, hooks: RunHooks): RunOutcome;
+  /**
+   * With `reuse`: put the instance back as it was made (memory, globals, a
+   * new WASI host) so it can run again; false when it cannot be (its memory
+   * grew), and it is then thrown away.
+   */
+  reset?(): boolean;
+}
+
+/**
+ * The state of a fresh instance the host can put back: its memory, and every
+ * mutable global (exported by the metered copy, with the fuel).
+ */
+function snapshot(
+  instance: WebAssembly.Instance,
+  memory: WebAssembly.Memory,
+  reuse: { globals: readonly string[] },
+): { restore(): boolean } {
+  const bytes = new Uint8Array(memory.buffer.slice(0));
+  const globals = [METER_EXPORT, ...reuse.globals].map((name) => {
+    const g = instance.exports[name];
+    if (!(g instanceof WebAssembly.Global))
+      throw new Error(`the instance exports no global ${name}`);
+    return { g, value: g.value as unknown };
+  });
+  return {
+    restore() {
+      if (memory.buffer.byteLength !== bytes.length) return false;
+      new Uint8Array(memory.buffer).set(bytes);
+      for (const { g, value } of globals) g.value = value;
+      return true;
+    },
+  };
 }
 
 /** What one call adds to a prepared instance. */
@@ -148,8 +198,15 @@ export function prepareInstance(
     violations.push(v);
     listener?.(v);
   };
-  const gate = new StorageGate({ policy: env.policy, component, onViolation });
-  const wasi = createWasi({ policy: env.policy, gate, maxOutput, onViolation });
+  const makeWasi = () =>
+    createWasi({
+      policy: env.policy,
+      gate: new StorageGate({ policy: env.policy, component, onViolation }),
+      maxOutput,
+      onViolation,
+      ...(env.trial ? { trial: true } : {}),
+    });
+  let wasi = makeWasi();
   const ctx: HostCallContext = {
     component,
     memory: wasi.context.memory,
@@ -163,7 +220,18 @@ export function prepareInstance(
       return env.call(channel, payload);
     },
   };
-  const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
+  // An instance that is reset between runs gets a new WASI host each time:
+  // its imports call whichever host is current.
+  const imports: WebAssembly.Imports = {
+    [WASI_MODULE]: env.reuse
+      ? Object.fromEntries(
+          Object.keys(wasi.imports).map((name) => [
+            name,
+            (...a: never[]) => wasi.imports[name]!(...a),
+          ]),
+        )
+      : wasi.imports,
+  };
   for (const hm of env.hostModules) {
     imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
   }
@@ -173,10 +241,14 @@ export function prepareInstance(
   try {
     const memImport = memoryImportOf(module);
     if (memImport) {
-      memory = new WebAssembly.Memory({
-        initial: 1,
-        ...(env.memoryLimit !== undefined ? { maximum: Math.floor(env.memoryLimit / 65536) } : {}),
-      });
+      memory =
+        env.memory ??
+        new WebAssembly.Memory({
+          initial: 1,
+          ...(env.memoryLimit !== undefined
+            ? { maximum: Math.floor(env.memoryLimit / 65536) }
+            : {}),
+        });
       imports[memImport.module] = {
         ...(imports[memImport.module] ?? {}),
         [memImport.name]: memory,
@@ -194,8 +266,21 @@ export function prepareInstance(
   }
   const initialBytes = memory?.buffer.byteLength ?? 0;
   let used = false;
+  const image = env.reuse && instance && memory ? snapshot(instance, memory, env.reuse) : undefined;
 
   return {
+    ...(image
+      ? {
+          reset() {
+            if (!image.restore()) return false;
+            wasi = makeWasi();
+            wasi.attach(memory!);
+            violations.length = 0;
+            used = false;
+            return true;
+          },
+        }
+      : {}),
     run(request, hooks) {
       if (used) throw new Error('a prepared instance runs once');
       used = true;
@@ -238,10 +323,24 @@ export function prepareInstance(
         return outcome(0);
       } catch (error) {
         if (error instanceof ProcExit) return outcome(error.code);
+        if (env.trial) {
+          const why = instance ? unsettledBy(error, instance) : 'it cannot be instantiated here';
+          if (why) return { ...outcome(1), unsettled: why };
+        }
         return outcome(1, describeFailure(error));
       }
     },
   };
+}
+
+/** Why a trial run's failure says nothing about the call, if it does not. */
+function unsettledBy(error: unknown, instance: WebAssembly.Instance): string | undefined {
+  if (error instanceof Unsettled) return `it calls ${error.reason}`;
+  const fuel = instance.exports[METER_EXPORT];
+  if (fuel instanceof WebAssembly.Global && (fuel.value as number) < 0) return 'it runs too long';
+  // The calling thread's stack is smaller than a worker's.
+  if (isStackOverflow(error)) return 'it needs a deeper stack';
+  return undefined;
 }
 
 /** Instantiate and run in one go (inline mode, tests). */

@@ -10,6 +10,7 @@ import {
   NotWasmError,
   UnsupportedImportsError,
 } from './errors.js';
+import { type MeteredCopy, meter } from './meter.js';
 import { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
 import { binaryKind, capMemories, memoriesOf, PAGE } from './wasm-binary.js';
 
@@ -26,6 +27,11 @@ export interface LoadModuleOptions {
   memoryLimit?: number;
   /** Import modules provided besides wasi_snapshot_preview1. */
   hostModules?: readonly ImportModuleNames[];
+}
+
+export interface MeteredModule
+  extends Pick<MeteredCopy, 'memoryImported' | 'resettable' | 'globals'> {
+  readonly module: WebAssembly.Module;
 }
 
 export interface LoadedModule {
@@ -46,6 +52,12 @@ export interface LoadedModule {
     | undefined;
   /** Contents of the custom sections with this name. */
   customSections(name: string): ArrayBuffer[];
+  /**
+   * The module metered for trial runs (see meter.ts), with `fuel` units of
+   * budget per instance; made once, on first use. Undefined, with the
+   * reason, when the module uses what the metering does not handle.
+   */
+  metered(fuel: number): Promise<MeteredModule | { reason: string }>;
 }
 
 const cache = new Map<string, Promise<LoadedModule>>();
@@ -133,6 +145,7 @@ async function compile(
     }
   }
   if (unsupported.length > 0) throw new UnsupportedImportsError(name, unsupported);
+  const metered = new Map<number, Promise<MeteredModule | { reason: string }>>();
   const mem = memories[0];
   const finalMax =
     mem === undefined
@@ -152,6 +165,25 @@ async function compile(
         ? undefined
         : Object.freeze({ initialPages: mem.min, maxPages: finalMax, imported: mem.imported }),
     customSections: (section: string) => WebAssembly.Module.customSections(module, section),
+    metered(fuel: number) {
+      let m = metered.get(fuel);
+      if (!m) {
+        const copy = meter(capped, fuel);
+        m = copy.ok
+          ? WebAssembly.compile(copy.bytes as Uint8Array<ArrayBuffer>).then(
+              (compiled) => ({
+                module: compiled,
+                memoryImported: copy.memoryImported,
+                resettable: copy.resettable,
+                globals: copy.globals,
+              }),
+              (e: Error) => ({ reason: `the metered copy does not compile: ${e.message}` }),
+            )
+          : Promise.resolve({ reason: copy.reason });
+        metered.set(fuel, m);
+      }
+      return m;
+    },
   });
 }
 

@@ -19,6 +19,7 @@ import { type HostModule, type HostModuleSource, loadHostModuleFactory } from '.
 import { compiledPolicyOf, type RunOutcome, runInstance } from './instance.js';
 import { type LoadedModule, loadModule } from './module.js';
 import { WorkerPool } from './pool.js';
+import { TrialRunner } from './trial.js';
 import type { Violation, ViolationListener } from './violation.js';
 
 /** Limits that apply when the policy sets none. */
@@ -41,6 +42,12 @@ export interface SandboxOptions extends GuestSandboxOptions {
   hostModules?: readonly HostModuleSource[];
   /** Handlers for host functions' `ctx.call(channel, payload)`. */
   channels?: Readonly<Record<string, BridgeHandler>>;
+  /**
+   * Try each call first on the calling thread, metered, before sending it to
+   * a worker (trial.ts). Default true; only modules that import nothing but
+   * WASI are tried.
+   */
+  trial?: boolean;
 }
 
 export interface RunOptions {
@@ -214,6 +221,8 @@ export class Sandbox extends GuestSandbox {
   readonly #options: SandboxOptions;
   readonly #channels: ReadonlyMap<string, BridgeHandler>;
   readonly #inlineHostModules: readonly HostModule[];
+  #trial: TrialRunner | undefined;
+  #noTrial: string | undefined;
 
   private constructor(
     options: SandboxOptions,
@@ -226,6 +235,28 @@ export class Sandbox extends GuestSandbox {
     this.isolation = options.isolation ?? options.policy.runtime.isolation ?? 'worker';
     this.#channels = new Map(Object.entries(options.channels ?? {}));
     this.#inlineHostModules = hostModules;
+  }
+
+  /** Whether calls are tried on the calling thread first, and if not, why. */
+  get trial(): { readonly enabled: boolean; readonly reason?: string } {
+    return this.#trial ? { enabled: true } : { enabled: false, reason: this.#noTrial ?? '' };
+  }
+
+  async #setUpTrial(): Promise<void> {
+    if (this.isolation !== 'worker') this.#noTrial = 'the guest runs inline';
+    else if (this.#options.trial === false) this.#noTrial = 'turned off';
+    else if ((this.#options.hostModules ?? []).length > 0)
+      this.#noTrial = 'the module imports host modules besides WASI';
+    else {
+      const t = await TrialRunner.create(this.module, {
+        component: this.id,
+        policy: this.policy,
+        memoryLimit: this.limits.memory,
+        maxOutput: this.limits.output,
+      });
+      if (t instanceof TrialRunner) this.#trial = t;
+      else this.#noTrial = `it cannot be metered: ${t.reason}`;
+    }
   }
 
   /** Load and check the module (typed errors for non-wasm, components, unsupported imports). */
@@ -244,7 +275,9 @@ export class Sandbox extends GuestSandbox {
           ),
         )
       : [];
-    return new Sandbox(options, module, hostModules);
+    const sandbox = new Sandbox(options, module, hostModules);
+    await sandbox.#setUpTrial();
+    return sandbox;
   }
 
   /** Run the guest once, in a fresh instance. */
@@ -263,8 +296,14 @@ export class Sandbox extends GuestSandbox {
         maxOutput: this.limits.output,
         entry: options.entry ?? '_start',
       };
-      let outcome: RunOutcome;
-      if (this.isolation === 'inline') {
+      let outcome =
+        this.#trial?.wants(request.args[0]!) && !options.signal?.aborted
+          ? this.#trial.run(request)
+          : undefined;
+      // Settled on this thread; its stderr arrives in one piece.
+      if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
+      if (outcome) {
+      } else if (this.isolation === 'inline') {
         if (options.signal?.aborted) throw new CancelledError();
         outcome = runInstance(this.module.module, request, {
           policy: this.policy,

@@ -20,7 +20,7 @@ export function binaryKind(bytes: Uint8Array): BinaryKind {
   return 'module';
 }
 
-class Reader {
+export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,
@@ -53,6 +53,12 @@ class Reader {
     }
     return result;
   }
+  /** Past a signed LEB128 number (its value is not needed). */
+  skipLeb(): void {
+    let b: number;
+    do b = this.byte();
+    while (b & 0x80);
+  }
   name(): string {
     const len = this.u32();
     const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
@@ -61,7 +67,7 @@ class Reader {
   }
 }
 
-function uleb(value: number): number[] {
+export function uleb(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {
@@ -71,6 +77,20 @@ function uleb(value: number): number[] {
     out.push(b);
   } while (v !== 0);
   return out;
+}
+
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  for (;;) {
+    const b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
 }
 
 export interface MemoryLimits {
@@ -194,7 +214,7 @@ export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
 
 export const PAGE = 65536;
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {

@@ -113,6 +113,7 @@ export class CommandGuest implements Guest {
         : null,
       limits: this.sandbox.limits,
       isolation: this.sandbox.isolation,
+      trialRuns: this.sandbox.trial,
     };
   }
 }

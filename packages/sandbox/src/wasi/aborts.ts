@@ -26,3 +26,14 @@ export class Cancelled extends GuestAbort {
     super('the call was cancelled');
   }
 }
+
+/**
+ * A trial run (on the calling thread, metered) met something only a full run
+ * may do: a host call that reaches outside memory, or the end of its budget.
+ * Nothing it did is kept; the call runs again in a worker.
+ */
+export class Unsettled extends GuestAbort {
+  constructor(readonly reason: string) {
+    super(`a trial run cannot settle this call: ${reason}`);
+  }
+}

@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { StorageGate } from '../storage-gate.js';
 import type { ViolationListener } from '../violation.js';
-import { Cancelled, ProcExit } from './aborts.js';
+import { Cancelled, ProcExit, Unsettled } from './aborts.js';
 import { nowNs, RESOLUTION_NS } from './clock.js';
 import { ALL_RIGHTS, CLOCK, DIRECTORY_RIGHTS, ERRNO, RIGHTS } from './constants.js';
 import { guarded, WasiContext } from './context.js';
@@ -84,6 +84,12 @@ export interface WasiOptions extends Partial<WasiCall> {
   gate: StorageGate;
   maxOutput: number;
   onViolation?: ViolationListener | undefined;
+  /**
+   * For a trial run: only host calls that stay in memory (arguments,
+   * environment, clocks, random bytes, stdio) are made; any other ends the
+   * run with `Unsettled` before it touches anything.
+   */
+  trial?: boolean;
 }
 
 export interface Wasi {
@@ -236,10 +242,18 @@ export function createWasi(options: WasiOptions): Wasi {
   for (const name of PREVIEW1_FUNCTIONS) {
     const fn = own[name] as (...args: unknown[]) => number;
     if (!fn) throw new Error(`preview1 function ${name} is missing`);
-    imports[name] = ((...a: unknown[]) => {
-      if (cancelled()) throw new Cancelled();
-      return fn(...a);
-    }) as (...args: never[]) => number;
+    const inMemory = options.trial ? trialCheck(name, ctx) : undefined;
+    imports[name] = (
+      inMemory === undefined
+        ? (...a: unknown[]) => {
+            if (cancelled()) throw new Cancelled();
+            return fn(...a);
+          }
+        : (...a: unknown[]) => {
+            if (!inMemory(a)) throw new Unsettled(name);
+            return fn(...a);
+          }
+    ) as (...args: never[]) => number;
   }
   return {
     imports,
@@ -249,4 +263,43 @@ export function createWasi(options: WasiOptions): Wasi {
     attach: (memory) => mem.attach(memory),
     bind,
   };
+}
+
+/** Calls a trial run may make whatever their arguments: they only read or write memory. */
+const TRIAL_ALWAYS = new Set([
+  'args_get',
+  'args_sizes_get',
+  'environ_get',
+  'environ_sizes_get',
+  'clock_res_get',
+  'clock_time_get',
+  'proc_exit',
+  'proc_raise',
+  'sched_yield',
+  'sock_accept',
+  'sock_recv',
+  'sock_send',
+  'sock_shutdown',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
+]);
+/** Most random bytes a trial run may ask for in one call. */
+const TRIAL_RANDOM_BYTES = 64 * 1024;
+
+/**
+ * Whether a call to `name` with these arguments stays in memory. `fd_*`
+ * calls do when their descriptors are stdio or not open (an errno);
+ * path calls and `poll_oneoff` (which may sleep) never do.
+ */
+function trialCheck(name: string, ctx: WasiContext): (args: unknown[]) => boolean {
+  if (TRIAL_ALWAYS.has(name)) return () => true;
+  if (name === 'random_get') return (a) => (a[1] as number) >>> 0 <= TRIAL_RANDOM_BYTES;
+  if (name.startsWith('fd_')) {
+    const stdio = (fd: unknown) => {
+      const e = ctx.fd(fd as number);
+      return !e || e.kind === 'stdin' || e.kind === 'stdout' || e.kind === 'stderr';
+    };
+    return name === 'fd_renumber' ? (a) => stdio(a[0]) && stdio(a[1]) : (a) => stdio(a[0]);
+  }
+  return () => false;
 }
