@@ -341,8 +341,17 @@ async function instanceStartRows(u: Setup): Promise<Row[]> {
     policy: u.bare,
     isolation: 'worker',
     pool: u.pool,
+    trial: false,
   });
-  for (const sb of [inline, pooled]) {
+  // The same, tried first on this thread (settles here: echo needs only stdio).
+  const trialed = await Sandbox.create({
+    id: 'fsops',
+    bytes,
+    policy: u.bare,
+    isolation: 'worker',
+    pool: u.pool,
+  });
+  for (const sb of [inline, pooled, trialed]) {
     const out = new TextDecoder().decode((await sb.run({ program: 'fsops', args })).stdout);
     if (out !== 'hi\n') throw new Error(`fsops-c echo printed ${JSON.stringify(out)}`);
   }
@@ -368,6 +377,7 @@ async function instanceStartRows(u: Setup): Promise<Row[]> {
   const starts: Array<[string, () => Promise<unknown>]> = [
     ['mcpkit-inline', () => inline.run({ program: 'fsops', args })],
     ['mcpkit-pool', () => pooled.run({ program: 'fsops', args })],
+    ['mcpkit-trial', () => trialed.run({ program: 'fsops', args })],
     ['node-wasi', async () => nodeStart(u.devNull)],
   ];
   const rows: Row[] = [];
@@ -394,6 +404,7 @@ async function dispatchRows(u: Setup): Promise<Row[]> {
     policy: u.bare,
     isolation: 'worker',
     pool: u.pool,
+    trial: false,
   });
   const opts = { iterations: u.s.iterations, warmup: u.s.warmup };
   const i = await measureAsync(() => inline.run(), opts);

@@ -17,6 +17,8 @@ import type { LoadedModule, MeteredModule } from './module.js';
 
 /** Units of fuel a trial may spend (roughly instructions; see meter.ts). */
 export const TRIAL_FUEL = 1_000_000;
+/** Largest initial memory kept as an image to reset instances from (else a fresh instance each time). */
+const RESET_BYTES = 4 * 1024 * 1024;
 /** Unsettled trials in a row after which a program is only tried now and then. */
 const MISSES_BEFORE_BACKING_OFF = 3;
 /** While backing off, one call in this many is still tried. */
@@ -38,6 +40,8 @@ export class TrialRunner {
   /** An instance made while the thread was idle, for the next trial. */
   #spare: PreparedInstance | undefined;
   #refilling = false;
+  /** Set when making an instance failed unexpectedly: no more trials. */
+  #broken = false;
   readonly #misses = new Map<string, { inARow: number; skipped: number }>();
 
   private constructor(module: MeteredModule, loaded: LoadedModule, options: TrialOptions) {
@@ -77,12 +81,25 @@ export class TrialRunner {
       memoryLimit: this.#o.memoryLimit,
       trial: true,
       ...(this.#pages ? { memory: new WebAssembly.Memory(this.#pages) } : {}),
-      ...(m.resettable ? { reuse: { globals: m.globals } } : {}),
+      ...(m.resettable && (this.#pages?.initial ?? 0) * 65536 <= RESET_BYTES
+        ? { reuse: { globals: m.globals } }
+        : {}),
     });
+  }
+
+  /** An instance, or undefined (and no more trials) if one cannot be made. */
+  #safely(): PreparedInstance | undefined {
+    try {
+      return this.#prepare();
+    } catch {
+      this.#broken = true;
+      return undefined;
+    }
   }
 
   /** Whether a call of `program` is worth trying here. */
   wants(program: string): boolean {
+    if (this.#broken) return false;
     const m = this.#misses.get(program);
     if (!m || m.inARow < MISSES_BEFORE_BACKING_OFF) return true;
     m.skipped = (m.skipped + 1) % RETRY_EVERY;
@@ -91,8 +108,9 @@ export class TrialRunner {
 
   /** The call's outcome, or undefined when the trial could not settle it. */
   run(request: RunRequest): RunOutcome | undefined {
-    const prepared = this.#spare ?? this.#prepare();
+    const prepared = this.#spare ?? this.#safely();
     this.#spare = undefined;
+    if (!prepared) return undefined;
     const outcome = prepared.run(request, {});
     this.#used = prepared;
     this.#refill();
@@ -113,7 +131,7 @@ export class TrialRunner {
     this.#refilling = true;
     setImmediate(() => {
       this.#refilling = false;
-      this.#spare ??= this.#prepare();
+      this.#spare ??= this.#safely();
     }).unref();
   }
 }
