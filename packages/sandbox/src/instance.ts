@@ -117,6 +117,13 @@ export function nearLimit(bytes: number, initial: number, limit: number | undefi
   return bytes + Math.max(2 * 1024 * 1024, limit / 16) > limit;
 }
 
+/** A trap with memory at its limit is the guest running out of memory. */
+export function atLimit(error: RunError | undefined, exhausted: boolean): RunError | undefined {
+  return error?.code === 'trap' && exhausted
+    ? { code: 'out-of-memory', message: error.message }
+    : error;
+}
+
 function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
@@ -296,9 +303,7 @@ export function prepareInstance(
       const outcome = (exitCode: number, error?: RunError): RunOutcome => {
         const bytes = memory?.buffer.byteLength ?? 0;
         const exhausted = nearLimit(bytes, initialBytes, env.memoryLimit);
-        let err = error;
-        if (err?.code === 'trap' && exhausted)
-          err = { code: 'out-of-memory', message: err.message };
+        const err = atLimit(error, exhausted);
         return {
           exitCode,
           stdout: wasi.stdout.bytes(),

@@ -22,7 +22,16 @@
 // (GC types, exception handling, threads, 64-bit memories and tables)
 // leaves the module unmetered; the caller then simply does not use it.
 
-import { concat, Reader, sleb, uleb } from './wasm-binary.js';
+import {
+  concat,
+  encodeName,
+  Reader,
+  readLimits,
+  type Section,
+  sections,
+  sleb,
+  uleb,
+} from './wasm-binary.js';
 
 /** The export through which the host reads what is left of the budget. */
 export const METER_EXPORT = '__mcpkit_fuel';
@@ -62,14 +71,6 @@ const rank = (id: number) => ORDER.indexOf(id);
 /** Value types of the MVP, SIMD and reference types; anything else is a GC type. */
 const VALTYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
 
-interface Section {
-  id: number;
-  /** Where the section (header included) starts and its body starts and ends. */
-  start: number;
-  body: number;
-  end: number;
-}
-
 /** A metered copy of `bytes` (a valid core module) with `budget` units of fuel. */
 export function meter(bytes: Uint8Array, budget: number): Metered {
   try {
@@ -85,21 +86,6 @@ export function meter(bytes: Uint8Array, budget: number): Metered {
 function valtype(r: Reader): void {
   const t = r.byte();
   if (!VALTYPES.has(t)) throw new Unsupported(`value type 0x${t.toString(16)}`);
-}
-
-function sections(bytes: Uint8Array): Section[] {
-  const out: Section[] = [];
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const start = r.pos;
-    const id = r.byte();
-    const size = r.u32();
-    const end = r.pos + size;
-    if (end > bytes.length) throw new Error('a section runs past the end of the module');
-    out.push({ id, start, body: r.pos, end });
-    r.pos = end;
-  }
-  return out;
 }
 
 interface ModuleFacts {
@@ -199,11 +185,9 @@ function facts(bytes: Uint8Array, list: readonly Section[]): ModuleFacts {
 }
 
 function limits(r: Reader, what: string): void {
-  const flags = r.byte();
+  const { flags } = readLimits(r);
   if (flags & 4) throw new Unsupported(`64-bit ${what}s`);
   if (flags & 2) throw new Unsupported(`shared ${what}s`);
-  r.u32();
-  if (flags & 1) r.u32();
 }
 
 function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
@@ -213,8 +197,8 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
   const moveMemory = f.importedMemories === 0 && f.definedMemories.length === 1;
   const memoryImport = moveMemory
     ? concat([
-        name(METER_MEMORY.module),
-        name(METER_MEMORY.name),
+        encodeName(METER_MEMORY.module),
+        encodeName(METER_MEMORY.name),
         Uint8Array.of(0x02),
         f.definedMemories[0]!,
       ])
@@ -223,7 +207,7 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
   const fuel = f.globals;
   const fuelGlobal = Uint8Array.from([0x7f, 0x01, 0x41, ...sleb(budget), 0x0b]);
   const globalExport = (exportName: string, index: number) =>
-    concat([name(exportName), Uint8Array.from([0x03, ...uleb(index)])]);
+    concat([encodeName(exportName), Uint8Array.from([0x03, ...uleb(index)])]);
   const globals = f.mutableGlobals.map((i) => `${GLOBAL_EXPORT_PREFIX}${i}`);
   if (globals.some((g) => f.exportNames.has(g)))
     throw new Unsupported(`an export named like ${GLOBAL_EXPORT_PREFIX}<n>`);
@@ -292,11 +276,6 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
     resettable: !hiddenState && !f.opaqueGlobals,
     globals,
   };
-}
-
-function name(text: string): Uint8Array {
-  const encoded = new TextEncoder().encode(text);
-  return concat([Uint8Array.from(uleb(encoded.length)), encoded]);
 }
 
 /** What an instruction means to the metering. */

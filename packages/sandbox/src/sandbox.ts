@@ -16,7 +16,7 @@ import {
   TrapError,
 } from './errors.js';
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
-import { compiledPolicyOf, type RunOutcome, runInstance } from './instance.js';
+import { compiledPolicyOf, type RunOutcome, type RunRequest, runInstance } from './instance.js';
 import { type LoadedModule, loadModule } from './module.js';
 import { WorkerPool } from './pool.js';
 import { TrialRunner } from './trial.js';
@@ -296,14 +296,8 @@ export class Sandbox extends GuestSandbox {
         maxOutput: this.limits.output,
         entry: options.entry ?? '_start',
       };
-      let outcome =
-        this.#trial?.wants(request.args[0]!) && !options.signal?.aborted
-          ? this.#trial.run(request)
-          : undefined;
-      // Settled on this thread; its stderr arrives in one piece.
-      if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
-      if (outcome) {
-      } else if (this.isolation === 'inline') {
+      let outcome: RunOutcome;
+      if (this.isolation === 'inline') {
         if (options.signal?.aborted) throw new CancelledError();
         outcome = runInstance(this.module.module, request, {
           policy: this.policy,
@@ -317,25 +311,36 @@ export class Sandbox extends GuestSandbox {
           ...(options.signal ? { cancelled: () => options.signal!.aborted } : {}),
         });
       } else {
-        outcome = await this.pool.run({
-          codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
-          code: { kind: 'module', module: this.module.module },
-          policyKey: this.policyKey,
-          policy: this.document,
-          memoryLimit: this.limits.memory,
-          hostModules: this.#options.hostModules ?? [],
-          request,
-          deadlineMs: this.limits.executionTime,
-          signal: options.signal,
-          onStderr: options.onStderr,
-          onViolation: this.onViolation,
-          channels: this.#channels,
-        });
+        outcome =
+          this.#trialRun(request, options) ??
+          (await this.pool.run({
+            codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
+            code: { kind: 'module', module: this.module.module },
+            policyKey: this.policyKey,
+            policy: this.document,
+            memoryLimit: this.limits.memory,
+            hostModules: this.#options.hostModules ?? [],
+            request,
+            deadlineMs: this.limits.executionTime,
+            signal: options.signal,
+            onStderr: options.onStderr,
+            onViolation: this.onViolation,
+            channels: this.#channels,
+          }));
       }
       return this.#result(outcome);
     } finally {
       this.done();
     }
+  }
+
+  /** The call settled by a trial on this thread, when one can settle it. */
+  #trialRun(request: RunRequest, options: RunOptions): RunOutcome | undefined {
+    if (!this.#trial?.wants(request.args[0]!) || options.signal?.aborted) return undefined;
+    const outcome = this.#trial.run(request);
+    // Its stderr arrives in one piece.
+    if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
+    return outcome;
   }
 
   #result(o: RunOutcome): RunResult {

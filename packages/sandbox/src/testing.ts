@@ -61,10 +61,13 @@ export async function run(sb: Sandbox, args: string[], options: RunOptions = {})
 
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
-/** Assemble WAT text into a module binary. */
-export async function wat(text: string): Promise<Uint8Array> {
+/** Assemble WAT text into a module binary (with more wabt features when asked). */
+export async function wat(
+  text: string,
+  features: Record<string, boolean> = {},
+): Promise<Uint8Array> {
   wabt ??= await wabtInit();
-  const m = wabt.parseWat('test.wat', text, { bulk_memory: true, multi_value: true });
+  const m = wabt.parseWat('test.wat', text, { bulk_memory: true, multi_value: true, ...features });
   try {
     return m.toBinary({}).buffer;
   } finally {

@@ -48,6 +48,7 @@ describe('trial runs', () => {
 
   it('give every call a fresh state: globals and memory are put back between calls', async () => {
     const sb = await box(await wat(COUNTER));
+    assert.deepEqual(sb.trial, { enabled: true }, 'these calls are settled by trials');
     for (let i = 0; i < 5; i++) {
       const r = await sb.run();
       assert.equal(decoder.decode(r.stdout), '1 1\n', `call ${i + 1}`);

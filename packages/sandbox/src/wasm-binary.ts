@@ -20,13 +20,19 @@ export function binaryKind(bytes: Uint8Array): BinaryKind {
   return 'module';
 }
 
+/** Reads the binary format's numbers and names, within `[pos, end)`. */
 export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,
+    readonly end: number = bytes.length,
   ) {}
+  /** How a reader reports malformed input (subclasses throw their own error type). */
+  protected fail(message: string): never {
+    throw new Error(message);
+  }
   byte(): number {
-    if (this.pos >= this.bytes.length) throw new Error('unexpected end of the binary');
+    if (this.pos >= this.end) this.fail('unexpected end of the binary');
     return this.bytes[this.pos++]!;
   }
   u32(): number {
@@ -37,7 +43,7 @@ export class Reader {
       result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) break;
       shift += 7;
-      if (shift > 35) throw new Error('LEB128 number too long');
+      if (shift > 35) this.fail('LEB128 number too long');
     }
     return result;
   }
@@ -49,7 +55,7 @@ export class Reader {
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) break;
       shift += 7n;
-      if (shift > 70n) throw new Error('LEB128 number too long');
+      if (shift > 70n) this.fail('LEB128 number too long');
     }
     return result;
   }
@@ -61,10 +67,43 @@ export class Reader {
   }
   name(): string {
     const len = this.u32();
-    const s = new TextDecoder().decode(this.bytes.subarray(this.pos, this.pos + len));
+    if (this.pos + len > this.end) this.fail('a name runs past the end of its section');
+    const s = nameDecoder.decode(this.bytes.subarray(this.pos, this.pos + len));
     this.pos += len;
     return s;
   }
+}
+
+const nameDecoder = new TextDecoder();
+
+/** A name as the binary format writes it: its length, then UTF-8. */
+export function encodeName(text: string): Uint8Array {
+  const encoded = new TextEncoder().encode(text);
+  return concat([Uint8Array.from(uleb(encoded.length)), encoded]);
+}
+
+/** A section: its id, where it starts (header included), and its body's bounds. */
+export interface Section {
+  readonly id: number;
+  readonly start: number;
+  readonly body: number;
+  readonly end: number;
+}
+
+/** The sections of a core module, in order. */
+export function sections(bytes: Uint8Array): Section[] {
+  const out: Section[] = [];
+  const r = new Reader(bytes, 8);
+  while (r.pos < bytes.length) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.pos + size;
+    if (end > bytes.length) throw new Error('a section runs past the end of the module');
+    out.push({ id, start, body: r.pos, end });
+    r.pos = end;
+  }
+  return out;
 }
 
 export function uleb(value: number): number[] {
@@ -101,7 +140,7 @@ export interface MemoryLimits {
   readonly imported: boolean;
 }
 
-interface Limits {
+export interface Limits {
   flags: number;
   min: number;
   max: number | undefined;
@@ -109,7 +148,7 @@ interface Limits {
   end: number;
 }
 
-function readLimits(r: Reader): Limits {
+export function readLimits(r: Reader): Limits {
   const start = r.pos;
   const flags = r.byte();
   const is64 = (flags & 4) !== 0;
@@ -130,12 +169,8 @@ function skipValType(r: Reader): void {
  */
 function scanMemories(bytes: Uint8Array): Array<Limits & { imported: boolean }> {
   const out: Array<Limits & { imported: boolean }> = [];
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const id = r.byte();
-    const size = r.u32();
-    const end = r.pos + size;
-    if (end > bytes.length) throw new Error('a section runs past the end of the binary');
+  for (const { id, body } of sections(bytes)) {
+    const r = new Reader(bytes, body);
     if (id === 2) {
       const count = r.u32();
       for (let i = 0; i < count; i++) {
@@ -159,7 +194,6 @@ function scanMemories(bytes: Uint8Array): Array<Limits & { imported: boolean }> 
       const count = r.u32();
       for (let i = 0; i < count; i++) out.push({ ...readLimits(r), imported: false });
     }
-    r.pos = end;
   }
   return out;
 }
@@ -182,13 +216,7 @@ export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
   const memories = scanMemories(bytes).filter((m) => m.max === undefined || m.max > maxPages);
   if (memories.length === 0) return bytes;
   const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const sectionStart = r.pos;
-    const id = r.byte();
-    const size = r.u32();
-    const bodyStart = r.pos;
-    const end = bodyStart + size;
+  for (const { id, start: sectionStart, body: bodyStart, end } of sections(bytes)) {
     const patches = memories.filter((m) => m.start >= bodyStart && m.end <= end);
     if (patches.length === 0) {
       chunks.push(bytes.subarray(sectionStart, end));
@@ -207,7 +235,6 @@ export function capMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
       const length = body.reduce((n, b) => n + b.length, 0);
       chunks.push(Uint8Array.from([id, ...uleb(length)]), ...body);
     }
-    r.pos = end;
   }
   return concat(chunks);
 }
@@ -231,18 +258,11 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
  */
 export function setCustomSection(bytes: Uint8Array, name: string, content: Uint8Array): Uint8Array {
   const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
-  const r = new Reader(bytes, 8);
-  while (r.pos < bytes.length) {
-    const start = r.pos;
-    const id = r.byte();
-    const size = r.u32();
-    const end = r.pos + size;
-    if (end > bytes.length) throw new Error('a section runs past the end of the module');
-    if (id !== 0 || r.name() !== name) chunks.push(bytes.subarray(start, end));
-    r.pos = end;
+  for (const { id, start, body, end } of sections(bytes)) {
+    if (id !== 0 || new Reader(bytes, body, end).name() !== name)
+      chunks.push(bytes.subarray(start, end));
   }
-  const encodedName = new TextEncoder().encode(name);
-  const header = [...uleb(encodedName.length), ...encodedName];
-  chunks.push(Uint8Array.from([0, ...uleb(header.length + content.length), ...header]), content);
+  const header = encodeName(name);
+  chunks.push(Uint8Array.from([0, ...uleb(header.length + content.length)]), header, content);
   return concat(chunks);
 }

@@ -6,7 +6,13 @@
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { EgressRequest, EgressResponse } from '../egress.js';
 import { EgressError, type EgressErrorCode } from '../egress-error.js';
-import { describeFailure, nearLimit, type RunError, type RunOutcome } from '../instance.js';
+import {
+  atLimit,
+  describeFailure,
+  nearLimit,
+  type RunError,
+  type RunOutcome,
+} from '../instance.js';
 import { StorageGate } from '../storage-gate.js';
 import type { Violation } from '../violation.js';
 import { Cancelled, ProcExit } from '../wasi/aborts.js';
@@ -202,9 +208,7 @@ export function prepareComponent(
         const exhausted = memories.some((m, i) =>
           nearLimit(m.buffer.byteLength, initial[i] ?? 0, env.memoryLimit),
         );
-        let err = error;
-        if (err?.code === 'trap' && exhausted)
-          err = { code: 'out-of-memory', message: err.message };
+        const err = atLimit(error, exhausted);
         return {
           exitCode,
           stdout: wasi.stdout.bytes(),

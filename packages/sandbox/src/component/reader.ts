@@ -6,6 +6,7 @@
 // interface in one, to give it names and types), and resolves every type.
 // Core modules are skipped, never decoded.
 
+import { Reader as BinaryReader } from '../wasm-binary.js';
 import type {
   ComponentInterface,
   WitFunction,
@@ -34,31 +35,13 @@ const PRIMITIVES: Record<number, WitPrimitive> = {
   100: 'error-context',
 };
 
-const decoder = new TextDecoder();
-
-class Reader {
-  constructor(
-    readonly b: Uint8Array,
-    public p: number,
-    readonly end: number,
-  ) {}
-  byte(): number {
-    if (this.p >= this.end) throw new ComponentFormatError('unexpected end of a section');
-    return this.b[this.p++]!;
+/** The shared reader, failing with ComponentFormatError, plus what components add. */
+class Reader extends BinaryReader {
+  protected override fail(message: string): never {
+    throw new ComponentFormatError(message);
   }
   peek(): number {
-    return this.b[this.p]!;
-  }
-  u32(): number {
-    let r = 0;
-    let s = 0;
-    for (;;) {
-      const x = this.byte();
-      r += (x & 0x7f) * 2 ** s;
-      if ((x & 0x80) === 0) return r;
-      s += 7;
-      if (s > 35) throw new ComponentFormatError('a number is too long');
-    }
+    return this.bytes[this.pos]!;
   }
   /** A signed LEB128 up to 33 bits (a valtype: negative = primitive, else a type index). */
   s33(): number {
@@ -73,13 +56,6 @@ class Reader {
     if (x & 0x40) r -= 2 ** s;
     return r;
   }
-  name(): string {
-    const len = this.u32();
-    if (this.p + len > this.end) throw new ComponentFormatError('a name runs past its section');
-    const s = decoder.decode(this.b.subarray(this.p, this.p + len));
-    this.p += len;
-    return s;
-  }
   /** importname' / exportname': 0x00 name, or 0x01 name + version suffix. */
   externName(): string {
     const tag = this.byte();
@@ -90,7 +66,7 @@ class Reader {
     return n;
   }
   skip(n: number): void {
-    this.p += n;
+    this.pos += n;
   }
 }
 
@@ -565,10 +541,10 @@ function evaluate(
   const exports = new Map<string, Entity>();
   const imports: string[] = [];
   const outer = new Reader(b, start, end);
-  while (outer.p < end) {
+  while (outer.pos < end) {
     const id = outer.byte();
     const size = outer.u32();
-    const bodyStart = outer.p;
+    const bodyStart = outer.pos;
     const bodyEnd = bodyStart + size;
     if (bodyEnd > end)
       throw new ComponentFormatError('a section runs past the end of the component');
@@ -635,7 +611,7 @@ function evaluate(
         // core modules (1), core instances (2), core types (3), start (9), values (12), custom (0)
         break;
     }
-    outer.p = bodyEnd;
+    outer.pos = bodyEnd;
   }
   return { exports, imports };
 }
