@@ -333,6 +333,9 @@ export function prepareInstance(
           if (why) return { ...outcome(1), unsettled: why };
         }
         return outcome(1, describeFailure(error));
+      } finally {
+        // What the guest left open: the call is over.
+        wasi.context.files.closeAll();
       }
     },
   };

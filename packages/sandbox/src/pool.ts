@@ -131,12 +131,14 @@ export class WorkerPool {
       transferList: [port2, jobs.port2, events.port2],
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 32 },
       // Whatever a worker prints (jco's glue may) must not reach the
-      // server's stdout, which may be the MCP transport.
+      // server's stdout, which may be the MCP transport: the worker drops it
+      // (reading it here would keep the process alive).
       stdout: true,
       stderr: true,
+      // A worker stopped mid-call cannot close its guest's files; Node
+      // closes them when it exits.
+      trackUnmanagedFds: true,
     });
-    worker.stdout.resume();
-    worker.stderr.resume();
     const slot: Slot = {
       worker,
       cancel: new Int32Array(cancelFlag),

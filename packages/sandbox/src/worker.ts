@@ -78,6 +78,14 @@ export interface WorkerData {
 const data = workerData as WorkerData;
 // jco's glue logs every call to the console when this is set.
 delete process.env.JCO_DEBUG;
+// Nothing a worker prints goes anywhere (see the pool).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = ((_chunk: unknown, ...rest: unknown[]) => {
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }) as typeof stream.write;
+}
 const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
 const preparing = new Int32Array(data.stateBuffer, 0, 1);

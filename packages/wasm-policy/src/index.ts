@@ -62,6 +62,7 @@ export {
   emptyPolicy,
   type HostRule,
   type Isolation,
+  MAX_OPEN_FILES,
   type NetworkRule,
   type PolicyDocument,
   type PortRange,

@@ -84,7 +84,12 @@ export interface ResourceLimits {
   readonly output?: number;
   /** Calls running at once. */
   readonly concurrency?: number;
+  /** Host files one call may hold open at once. */
+  readonly openFiles?: number;
 }
+
+/** Largest `open_files` limit a policy may set. */
+export const MAX_OPEN_FILES = 4096;
 
 export type LimitName = keyof ResourceLimits;
 export const LIMIT_NAMES: readonly LimitName[] = Object.freeze([
@@ -93,6 +98,7 @@ export const LIMIT_NAMES: readonly LimitName[] = Object.freeze([
   'executionTime',
   'output',
   'concurrency',
+  'openFiles',
 ]);
 
 export type Isolation = 'worker' | 'inline';

@@ -106,13 +106,22 @@ export function parseDuration(input: unknown): Parsed {
 }
 
 /** A positive whole number (e.g. a count of calls). */
-export function parseCount(input: unknown): Parsed {
-  if (typeof input === 'number' && Number.isSafeInteger(input) && input > 0)
-    return { ok: true, value: input };
-  if (typeof input === 'string' && /^\d+$/.test(input.trim()) && Number(input) > 0) {
-    return { ok: true, value: Number(input) };
-  }
-  return { ok: false, message: 'must be a whole number greater than zero' };
+/** A whole number from 1 to `max`. */
+export function parseCount(input: unknown, max = Number.MAX_SAFE_INTEGER): Parsed {
+  const n =
+    typeof input === 'number'
+      ? input
+      : typeof input === 'string' && /^\d+$/.test(input.trim())
+        ? Number(input)
+        : Number.NaN;
+  if (Number.isSafeInteger(n) && n > 0 && n <= max) return { ok: true, value: n };
+  return {
+    ok: false,
+    message:
+      max === Number.MAX_SAFE_INTEGER
+        ? 'must be a whole number greater than zero'
+        : `must be a whole number from 1 to ${max}`,
+  };
 }
 
 export function formatBytes(bytes: number): string {

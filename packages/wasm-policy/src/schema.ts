@@ -4,6 +4,7 @@
 // CIDR, host wildcards).
 
 import type { ExtensionRegistry, JsonSchema } from './extension.js';
+import { MAX_OPEN_FILES } from './model.js';
 
 export const POLICY_SCHEMA_ID = 'https://mcpkit.dev/schema/policy-v1.json';
 
@@ -98,6 +99,13 @@ const resources = {
         concurrency: {
           anyOf: [
             { type: 'integer', minimum: 1 },
+            { type: 'string', pattern: '^\\d+$' },
+          ],
+        },
+        open_files: {
+          description: `Host files one call may hold open at once (at most ${MAX_OPEN_FILES}).`,
+          anyOf: [
+            { type: 'integer', minimum: 1, maximum: MAX_OPEN_FILES },
             { type: 'string', pattern: '^\\d+$' },
           ],
         },

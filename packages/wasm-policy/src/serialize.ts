@@ -49,6 +49,7 @@ export function serializePolicy(
   if (l.executionTime !== undefined) limits.execution_time = formatDuration(l.executionTime);
   if (l.output !== undefined) limits.output = formatBytes(l.output);
   if (l.concurrency !== undefined) limits.concurrency = l.concurrency;
+  if (l.openFiles !== undefined) limits.open_files = l.openFiles;
   if (Object.keys(limits).length > 0) out.resources = { limits };
   if (doc.runtime.isolation) out.runtime = { isolation: doc.runtime.isolation };
   for (const [id, section] of Object.entries(doc.extensions)) {

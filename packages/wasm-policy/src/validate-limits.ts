@@ -2,7 +2,13 @@
 // and concurrency, and how guests are isolated.
 
 import { joinPointer, quote } from './diagnostics.js';
-import type { Isolation, LimitName, RuntimeSettings, SourceRef } from './model.js';
+import {
+  type Isolation,
+  type LimitName,
+  MAX_OPEN_FILES,
+  type RuntimeSettings,
+  type SourceRef,
+} from './model.js';
 import { type Parsed, parseBytes, parseCount, parseCpu, parseDuration } from './quantity.js';
 import type { SectionReader } from './reader.js';
 
@@ -15,6 +21,7 @@ const LIMIT_KEYS: Record<string, { name: LimitName; parse: (v: unknown) => Parse
   execution_time: { name: 'executionTime', parse: parseDuration },
   output: { name: 'output', parse: parseBytes },
   concurrency: { name: 'concurrency', parse: parseCount },
+  open_files: { name: 'openFiles', parse: (v) => parseCount(v, MAX_OPEN_FILES) },
 };
 
 /** Keep the smallest value for each limit, remembering where it was set. */

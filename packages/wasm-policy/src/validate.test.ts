@@ -216,7 +216,7 @@ describe('checks', () => {
 
   it('quantities', () => {
     const ok = readPolicy(
-      'version: "1.0"\nresources:\n  limits:\n    memory: "512Mi"\n    cpu: "500m"\n    execution_time: "1m"\n    output: "1Gi"\n    concurrency: 4\n',
+      'version: "1.0"\nresources:\n  limits:\n    memory: "512Mi"\n    cpu: "500m"\n    execution_time: "1m"\n    output: "1Gi"\n    concurrency: 4\n    open_files: 64\n',
     );
     assert.deepEqual(ok.document!.limits, {
       memory: 512 * 1024 ** 2,
@@ -224,6 +224,7 @@ describe('checks', () => {
       executionTime: 60_000,
       output: 1024 ** 3,
       concurrency: 4,
+      openFiles: 64,
     });
     for (const [key, value] of [
       ['memory', '512mb'],
@@ -232,12 +233,19 @@ describe('checks', () => {
       ['execution_time', '30 parsecs'],
       ['execution_time', '0s'],
       ['concurrency', '0'],
+      ['open_files', '0'],
+      ['open_files', '5000'],
     ]) {
       only(`version: "1.0"\nresources:\n  limits:\n    ${key}: "${value}"\n`, 'quantity-syntax');
     }
     assert.match(
       only('version: "1.0"\nresources:\n  limits:\n    memory: "500m"\n', 'quantity-syntax').help!,
       /`Mi`/,
+    );
+    assert.match(
+      only('version: "1.0"\nresources:\n  limits:\n    open_files: 5000\n', 'quantity-syntax')
+        .message,
+      /`open_files` `5000` must be a whole number from 1 to 4096/,
     );
     const time = readPolicy('version: "1.0"\nresources:\n  limits:\n    execution_time: "30s"\n')
       .document!;

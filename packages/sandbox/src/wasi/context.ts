@@ -1,7 +1,8 @@
 // Everything the preview1 host functions of one instance share.
 
-import { closeSync, fstatSync, lstatSync, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, type Stats } from 'node:fs';
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
+import { DEFAULT_OPEN_FILES, HostFiles } from '../host-files.js';
 import type { StorageGate } from '../storage-gate.js';
 import type { ViolationListener } from '../violation.js';
 import { GuestAbort } from './aborts.js';
@@ -12,12 +13,16 @@ import { GuestFault, GuestMemory } from './memory.js';
 export class WasiContext {
   readonly memory = new GuestMemory();
   readonly fds = new FdTable();
+  /** The host files behind the guest's file descriptors. */
+  readonly files: HostFiles;
 
   constructor(
     readonly policy: CompiledPolicy,
     readonly gate: StorageGate,
     readonly onViolation: ViolationListener | undefined,
-  ) {}
+  ) {
+    this.files = new HostFiles(policy.limits.openFiles ?? DEFAULT_OPEN_FILES);
+  }
 
   /** The entry behind `fd`, its type known. */
   fd(fd: number): FdEntry | undefined {
@@ -38,7 +43,7 @@ export class WasiContext {
       e.pending = undefined;
       return e;
     }
-    closeSync(e.hostFd);
+    this.files.close(e.hostFd);
     e.closed = true;
     const dir: DirEntry = {
       kind: 'dir',

@@ -3,7 +3,6 @@
 // time are enforced on every call.
 
 import {
-  closeSync,
   fdatasyncSync,
   fstatSync,
   fsyncSync,
@@ -246,7 +245,7 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
       if (!e) return ERRNO.BADF;
       if (e.kind === 'file' && !e.closed) {
         e.closed = true;
-        closeSync(e.hostFd);
+        ctx.files.close(e.hostFd);
       }
       ctx.fds.delete(fd);
       return ERRNO.SUCCESS;
@@ -385,7 +384,7 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
       if (from >>> 0 === to >>> 0) return ERRNO.SUCCESS;
       if (dst.kind === 'file' && !dst.closed) {
         dst.closed = true;
-        closeSync(dst.hostFd);
+        ctx.files.close(dst.hostFd);
       }
       ctx.fds.set(to, src);
       ctx.fds.delete(from);

@@ -3,14 +3,12 @@
 // decides the access it needs, and only then touches the host.
 
 import {
-  closeSync,
   constants,
   fstatSync,
   linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
-  openSync,
   readlinkSync,
   renameSync,
   rmdirSync,
@@ -182,7 +180,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         const add = (target: Resolved, hostFd: number, st: Stats | undefined): number => {
           if (st === undefined || st.isDirectory()) {
             if (wantsWrite) {
-              closeSync(hostFd);
+              ctx.files.close(hostFd);
               return ERRNO.ISDIR;
             }
             // The directory as opened: every later use checks its path still names it.
@@ -190,7 +188,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
             try {
               opened = st ?? fstatSync(hostFd);
             } finally {
-              closeSync(hostFd);
+              ctx.files.close(hostFd);
             }
             const entry: DirEntry = {
               kind: 'dir',
@@ -205,7 +203,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
             return ERRNO.SUCCESS;
           }
           if (wantsDir) {
-            closeSync(hostFd);
+            ctx.files.close(hostFd);
             return ERRNO.NOTDIR;
           }
           return addFile(target, hostFd);
@@ -230,7 +228,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
           if (target.unchecked) {
             let hostFd: number;
             try {
-              hostFd = openSync(
+              hostFd = ctx.files.open(
                 target.real,
                 access | O_NOFOLLOW | O_NONBLOCK | (wantsDir ? O_DIRECTORY : 0),
               );
@@ -262,14 +260,14 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         if (oflags & OFLAGS.EXCL || (create && !existed)) flags |= constants.O_EXCL;
         if (truncate) flags |= constants.O_TRUNC;
         if (existed?.isDirectory()) flags = constants.O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
-        const hostFd = openSync(target.real, flags, 0o666);
+        const hostFd = ctx.files.open(target.real, flags, 0o666);
         const opened = fstatSync(hostFd);
         if (
           existed
             ? !same(existed, opened)
             : !same(lstatSync(target.real, { throwIfNoEntry: false }), opened)
         ) {
-          closeSync(hostFd);
+          ctx.files.close(hostFd);
           return ERRNO.ACCES;
         }
         return add(target, hostFd, opened);

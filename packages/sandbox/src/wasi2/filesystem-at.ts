@@ -5,14 +5,12 @@
 
 import { createHash } from 'node:crypto';
 import {
-  closeSync,
   constants,
   fstatSync,
   linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readlinkSync,
   renameSync,
@@ -23,6 +21,7 @@ import {
   utimesSync,
 } from 'node:fs';
 import type { Access } from '@mcpkit/wasm-policy';
+import { HostFiles } from '../host-files.js';
 import type { Resolved, ResolveFailure, Root } from '../storage-gate.js';
 import { type Context, Failure } from './context.js';
 import {
@@ -101,7 +100,22 @@ export function verifyDir(dir: DirState): void {
 
 /** Open host files of one instance, closed when their last user lets go (or at dispose). */
 export class FileTable {
+  readonly #host: HostFiles;
   readonly #open = new Set<HostFile>();
+
+  constructor(limit: number) {
+    this.#host = new HostFiles(limit);
+  }
+
+  /** openSync, counted against the instance's open-file limit. */
+  open(path: string, flags: number, mode?: number): number {
+    return this.#host.open(path, flags, mode);
+  }
+
+  /** Close a descriptor from `open` that never became a file (a directory, a refusal). */
+  discard(fd: number): void {
+    this.#host.close(fd);
+  }
 
   add(fd: number): HostFile {
     const f = { fd, refs: 1 };
@@ -118,20 +132,14 @@ export class FileTable {
     if (f.refs <= 0) return;
     if (--f.refs === 0) {
       this.#open.delete(f);
-      closeSync(f.fd);
+      this.#host.close(f.fd);
     }
   }
 
   closeAll(): void {
-    for (const f of this.#open) {
-      f.refs = 0;
-      try {
-        closeSync(f.fd);
-      } catch {
-        // Already gone; nothing to release.
-      }
-    }
+    for (const f of this.#open) f.refs = 0;
     this.#open.clear();
+    this.#host.closeAll();
   }
 }
 
@@ -220,7 +228,7 @@ export class PathOps {
     /** What was opened, as a descriptor (directories are kept as paths). */
     const settle = (real: string, fd: number, st: Stats): DescriptorState => {
       if (st.isDirectory()) {
-        closeSync(fd);
+        this.#files.discard(fd);
         if (wantsWrite) throw new Failure('is-directory');
         const mutateDirectory = flags.mutateDirectory === true;
         return {
@@ -232,7 +240,7 @@ export class PathOps {
         };
       }
       if (wantsDir) {
-        closeSync(fd);
+        this.#files.discard(fd);
         throw new Failure('not-directory');
       }
       return { kind: 'file', real, root: dir.root, flags: opened, file: this.#files.add(fd) };
@@ -253,7 +261,7 @@ export class PathOps {
       } else {
         let fd: number | undefined;
         try {
-          fd = openSync(
+          fd = this.#files.open(
             quick.real,
             access | sync | O_NOFOLLOW | O_NONBLOCK | (wantsDir ? O_DIRECTORY : 0),
           );
@@ -280,12 +288,12 @@ export class PathOps {
     if (exclusive || (create && !existed)) oflags |= constants.O_EXCL;
     if (truncate) oflags |= constants.O_TRUNC;
     if (existed?.isDirectory()) oflags = constants.O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
-    const fd = openSync(target.real, oflags, 0o666);
+    const fd = this.#files.open(target.real, oflags, 0o666);
     const st = fstatSync(fd);
     if (
       existed ? !same(existed, st) : !same(lstatSync(target.real, { throwIfNoEntry: false }), st)
     ) {
-      closeSync(fd);
+      this.#files.discard(fd);
       throw new Failure('access');
     }
     return settle(target.real, fd, st);

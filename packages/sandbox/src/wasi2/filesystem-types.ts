@@ -137,6 +137,9 @@ const FROM_HOST: Readonly<Record<string, ErrorCode>> = {
   EINPROGRESS: 'in-progress',
   EMSGSIZE: 'message-size',
   ENOTTY: 'no-tty',
+  // No code of its own: the call's open-file limit (or the process's) is a quota.
+  EMFILE: 'quota',
+  ENFILE: 'quota',
 };
 
 /** The `error-code` for a host exception, or undefined when it is not a host error. */

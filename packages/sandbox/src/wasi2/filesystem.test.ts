@@ -733,6 +733,30 @@ describe('wasi:filesystem handles are the host’s', () => {
     );
   });
 
+  it('open files are limited by `open_files`: one more is `quota`, and a closed one makes room', () => {
+    const t = tempDir('mcpkit-wasi2-fs-');
+    writeFileSync(join(t, 'f.txt'), 'x');
+    const h = hostFor(
+      `version: "1.0"\nstorage:\n  allow:\n    - uri: "fs://${t}/**"\n      access: [read]\nresources:\n  limits:\n    open_files: 3\n`,
+    );
+    const dir = h.preopen(t);
+    const open = () => dir.openAt({}, 'f.txt', {}, READ);
+    const held = [open(), open(), open()];
+    assert.equal(errOf(open), 'quota');
+    // A stream holds its file too: dropping the descriptor alone does not free it.
+    const stream = held[0]!.readViaStream(0n);
+    held[0]![Symbol.dispose]();
+    assert.equal(errOf(open), 'quota');
+    stream[Symbol.dispose]();
+    // Directories are kept as paths: opening them holds nothing.
+    for (let i = 0; i < 5; i++) dir.openAt({}, '.', { directory: true }, READ);
+    assert.equal(readAll(open()), 'x');
+    assert.equal(errOf(open), 'quota');
+    // The end of the call closes everything.
+    h.wasi.dispose();
+    assert.equal(readAll(open()), 'x');
+  });
+
   it('a filesystem error behind a stream is readable as its error-code', () => {
     const { h, data } = tree();
     const types = h.iface<{ filesystemErrorCode(e: unknown): string | undefined }>(
