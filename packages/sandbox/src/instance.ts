@@ -199,21 +199,19 @@ export function prepareInstance(
   maxOutput: number,
   env: RunEnvironment,
 ): PreparedInstance {
-  const violations: Violation[] = [];
+  let violations: Violation[] = [];
   let listener: ((v: Violation) => void) | undefined;
   const onViolation = (v: Violation) => {
     violations.push(v);
     listener?.(v);
   };
-  const makeWasi = () =>
-    createWasi({
-      policy: env.policy,
-      gate: new StorageGate({ policy: env.policy, component, onViolation }),
-      maxOutput,
-      onViolation,
-      ...(env.trial ? { trial: true } : {}),
-    });
-  let wasi = makeWasi();
+  const wasi = createWasi({
+    policy: env.policy,
+    gate: new StorageGate({ policy: env.policy, component, onViolation }),
+    maxOutput,
+    onViolation,
+    ...(env.trial ? { trial: true } : {}),
+  });
   const ctx: HostCallContext = {
     component,
     memory: wasi.context.memory,
@@ -227,18 +225,7 @@ export function prepareInstance(
       return env.call(channel, payload);
     },
   };
-  // An instance that is reset between runs gets a new WASI host each time:
-  // its imports call whichever host is current.
-  const imports: WebAssembly.Imports = {
-    [WASI_MODULE]: env.reuse
-      ? Object.fromEntries(
-          Object.keys(wasi.imports).map((name) => [
-            name,
-            (...a: never[]) => wasi.imports[name]!(...a),
-          ]),
-        )
-      : wasi.imports,
-  };
+  const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
   for (const hm of env.hostModules) {
     imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
   }
@@ -280,9 +267,8 @@ export function prepareInstance(
       ? {
           reset() {
             if (!image.restore()) return false;
-            wasi = makeWasi();
-            wasi.attach(memory!);
-            violations.length = 0;
+            wasi.reset();
+            violations = [];
             used = false;
             return true;
           },

@@ -55,6 +55,24 @@ describe('trial runs', () => {
     }
   });
 
+  it('give every call its descriptors as new: stdout closed by one call is open in the next', async () => {
+    const sb = await box(
+      await wat(`(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hi\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.const 3))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $fd_close (i32.const 1)))))`),
+    );
+    for (let i = 0; i < 3; i++) {
+      assert.equal(decoder.decode((await sb.run()).stdout), 'hi\n', `call ${i + 1}`);
+    }
+  });
+
   it('settle short calls with the same result as a worker', async () => {
     const withTrial = await box(guest('fsops-c'));
     const without = await box(guest('fsops-c'), undefined, false);

@@ -83,6 +83,11 @@ export class FdTable {
     this.#fds.set(fd >>> 0, entry);
   }
 
+  clear(): void {
+    this.#fds.clear();
+    this.#next = 0;
+  }
+
   get size(): number {
     return this.#fds.size;
   }

@@ -104,6 +104,12 @@ export interface Wasi {
    * the call (an instance prepared in advance) is bound once, before `_start`.
    */
   bind(call: WasiCall): void;
+  /**
+   * Back to as made, for another call of an instance whose memory was
+   * restored: files the guest left open closed, the descriptor table as at
+   * the start, new empty output. `bind` again before the call.
+   */
+  reset(): void;
 }
 
 function encodeList(items: readonly string[]): { bytes: Uint8Array[]; size: number } {
@@ -113,45 +119,46 @@ function encodeList(items: readonly string[]): { bytes: Uint8Array[]; size: numb
 
 export function createWasi(options: WasiOptions): Wasi {
   const ctx = new WasiContext(options.policy, options.gate, options.onViolation);
-  const stdout = new OutputBuffer('stdout', options.maxOutput);
-  const stderr = new OutputBuffer('stderr', options.maxOutput);
+  let stdout: OutputBuffer;
+  let stderr: OutputBuffer;
   const input = new InputBuffer(new Uint8Array(0));
-  ctx.fds.add({
-    kind: 'stdin',
-    input,
-    rightsBase: RIGHTS.FD_READ | RIGHTS.FD_FILESTAT_GET | RIGHTS.POLL_FD_READWRITE,
-    rightsInheriting: 0n,
-  });
-  ctx.fds.add({
-    kind: 'stdout',
-    output: stdout,
-    rightsBase:
-      RIGHTS.FD_WRITE |
-      RIGHTS.FD_FILESTAT_GET |
-      RIGHTS.POLL_FD_READWRITE |
-      RIGHTS.FD_FDSTAT_SET_FLAGS,
-    rightsInheriting: 0n,
-  });
-  ctx.fds.add({
-    kind: 'stderr',
-    output: stderr,
-    rightsBase:
-      RIGHTS.FD_WRITE |
-      RIGHTS.FD_FILESTAT_GET |
-      RIGHTS.POLL_FD_READWRITE |
-      RIGHTS.FD_FDSTAT_SET_FLAGS,
-    rightsInheriting: 0n,
-  });
-  for (const root of options.gate.roots) {
+  /** The descriptors a guest starts with: stdio, then the preopens; new, empty output. */
+  const open = () => {
+    ctx.files.closeAll();
+    ctx.fds.clear();
+    stdout = new OutputBuffer('stdout', options.maxOutput);
+    stderr = new OutputBuffer('stderr', options.maxOutput);
+    input.reset(new Uint8Array(0));
     ctx.fds.add({
-      kind: 'dir',
-      real: root.real,
-      preopen: root,
-      isPreopen: true,
-      rightsBase: DIRECTORY_RIGHTS,
-      rightsInheriting: ALL_RIGHTS,
+      kind: 'stdin',
+      input,
+      rightsBase: RIGHTS.FD_READ | RIGHTS.FD_FILESTAT_GET | RIGHTS.POLL_FD_READWRITE,
+      rightsInheriting: 0n,
     });
-  }
+    for (const output of [stdout, stderr]) {
+      ctx.fds.add({
+        kind: output.stream,
+        output,
+        rightsBase:
+          RIGHTS.FD_WRITE |
+          RIGHTS.FD_FILESTAT_GET |
+          RIGHTS.POLL_FD_READWRITE |
+          RIGHTS.FD_FDSTAT_SET_FLAGS,
+        rightsInheriting: 0n,
+      });
+    }
+    for (const root of options.gate.roots) {
+      ctx.fds.add({
+        kind: 'dir',
+        real: root.real,
+        preopen: root,
+        isPreopen: true,
+        rightsBase: DIRECTORY_RIGHTS,
+        rightsInheriting: ALL_RIGHTS,
+      });
+    }
+  };
+  open();
 
   const mem = ctx.memory;
   // Filled in by bind(): what this call's guest sees.
@@ -257,11 +264,16 @@ export function createWasi(options: WasiOptions): Wasi {
   }
   return {
     imports,
-    stdout,
-    stderr,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
     context: ctx,
     attach: (memory) => mem.attach(memory),
     bind,
+    reset: open,
   };
 }
 
