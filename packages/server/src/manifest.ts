@@ -4,7 +4,7 @@
 
 import { setCustomSection } from '@mcpkit/sandbox';
 import { quote } from '@mcpkit/wasm-policy';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 export const MANIFEST_SECTION = 'mcp:tools';
 
@@ -36,7 +36,33 @@ const TOOL_KEYS = [
   '_meta',
 ];
 
-function checkSchema(ajv: Ajv2020, schema: unknown, where: string, problems: string[]): void {
+/**
+ * Tools' JSON Schemas (2020-12), for the manifest check and for arguments:
+ * one instance, so its meta-schema is compiled once per process, and a
+ * schema checked at load is already compiled for the first call.
+ */
+export const toolSchemas = new Ajv2020({ strict: false, allErrors: true });
+
+const validators = new WeakMap<object, ValidateFunction>();
+
+/** The compiled validator of a tool's schema (throws if it is not a valid schema). */
+export function validatorOf(schema: object): ValidateFunction {
+  let v = validators.get(schema);
+  if (!v) {
+    v = toolSchemas.compile(schema);
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+/** Let go of a tool's compiled schema (its component is unloaded). */
+export function forgetSchema(schema: object | undefined): void {
+  if (schema === undefined) return;
+  validators.delete(schema);
+  toolSchemas.removeSchema(schema);
+}
+
+function checkSchema(schema: unknown, where: string, problems: string[]): void {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     problems.push(`${where} must be a JSON Schema object`);
     return;
@@ -46,7 +72,7 @@ function checkSchema(ajv: Ajv2020, schema: unknown, where: string, problems: str
     return;
   }
   try {
-    ajv.compile(schema);
+    validatorOf(schema);
   } catch (error) {
     problems.push(`${where} is not a valid JSON Schema: ${(error as Error).message}`);
   }
@@ -60,7 +86,6 @@ export function validateManifest(value: unknown): ManifestResult {
   }
   const tools = (value as { tools?: unknown }).tools;
   if (!Array.isArray(tools)) return { ok: false, problems: ['the manifest has no `tools` list'] };
-  const ajv = new Ajv2020({ strict: false });
   const seen = new Set<string>();
   tools.forEach((t: unknown, i) => {
     const where = `tools[${i}]`;
@@ -81,9 +106,9 @@ export function validateManifest(value: unknown): ManifestResult {
       if (tool[k] !== undefined && typeof tool[k] !== 'string')
         problems.push(`${where}.${k} must be text`);
     }
-    checkSchema(ajv, tool.inputSchema, `${where}.inputSchema`, problems);
+    checkSchema(tool.inputSchema, `${where}.inputSchema`, problems);
     if (tool.outputSchema !== undefined)
-      checkSchema(ajv, tool.outputSchema, `${where}.outputSchema`, problems);
+      checkSchema(tool.outputSchema, `${where}.outputSchema`, problems);
     if (
       tool.annotations !== undefined &&
       (typeof tool.annotations !== 'object' || tool.annotations === null)

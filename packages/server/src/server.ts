@@ -13,11 +13,12 @@ import {
   McpError,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
 import type { Logger } from './logging.js';
+import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
 
@@ -45,9 +46,9 @@ export class McpkitServer {
   readonly index = new ToolIndex();
   readonly #o: McpkitServerOptions;
   readonly #servers = new Set<Server>();
-  readonly #validators = new Map<string, ValidateFunction>();
-  readonly #ajv = new Ajv2020({ strict: false, allErrors: true });
   #serverMcp: CompiledMcp | undefined;
+  /** The input schemas of the tools served, compiled. */
+  #schemas = new Set<object>();
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
 
   constructor(options: McpkitServerOptions) {
@@ -81,12 +82,34 @@ export class McpkitServer {
       }
       this.#componentMcp.set(c.meta.id, this.#compileMcp(c.effective));
     }
-    this.#validators.clear();
+    this.#compileSchemas();
     for (const s of this.#servers) {
       s.sendToolListChanged().catch(() => {
         // A session that went away does not need telling.
       });
     }
+  }
+
+  /**
+   * Compile the input schemas of the tools served now, so no call waits for
+   * it, and let go of those of tools no longer served.
+   */
+  #compileSchemas(): void {
+    const now = new Set<object>();
+    for (const t of this.index.all()) {
+      const schema = t.definition.inputSchema;
+      now.add(schema);
+      try {
+        validatorOf(schema);
+      } catch (error) {
+        this.#o.logger.error(
+          { tool: t.name, component: t.componentId },
+          `its input schema is not valid: ${(error as Error).message}`,
+        );
+      }
+    }
+    for (const schema of this.#schemas) if (!now.has(schema)) forgetSchema(schema);
+    this.#schemas = now;
   }
 
   /** May clients see and call this tool at all? (name only) */
@@ -125,16 +148,6 @@ export class McpkitServer {
     return out;
   }
 
-  #validator(t: IndexedTool, digest: string): ValidateFunction {
-    const key = `${t.componentId}:${digest}:${t.definition.name}`;
-    let v = this.#validators.get(key);
-    if (!v) {
-      v = this.#ajv.compile(t.definition.inputSchema);
-      this.#validators.set(key, v);
-    }
-    return v;
-  }
-
   /** Decide, validate and run one tool call. */
   async callTool(name: string, rawArgs: unknown, ctx: CallContext): Promise<CallToolResult> {
     const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -156,7 +169,7 @@ export class McpkitServer {
       return textResult(`tool ${quote(name)} is not allowed: ${server.reason}`, true);
     if (isBuiltin) {
       const def = BUILTIN_TOOLS.find((t) => t.name === name)!;
-      const v = this.#ajv.compile(def.inputSchema);
+      const v = validatorOf(def.inputSchema);
       if (!v(args)) return textResult(this.#schemaMessage(name, v), true);
       return callBuiltin(name, args, {
         manager: this.#o.manager,
@@ -172,7 +185,7 @@ export class McpkitServer {
       ?.tools?.decide(tool!.definition.name, args);
     if (own && !own.allowed)
       return textResult(`tool ${quote(name)} is not allowed: ${own.reason}`, true);
-    const validate = this.#validator(tool!, component.meta.digest);
+    const validate = validatorOf(tool!.definition.inputSchema);
     if (!validate(args)) return textResult(this.#schemaMessage(name, validate), true);
     return this.#run(component, tool!, args, ctx);
   }
