@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compiledPolicyOf, prepareInstance, type RunOutcome } from './instance.js';
-import { METER_EXPORT, meter } from './meter.js';
+import { METER_EXPORT, METER_OFF_THREAD_BYTES, meter, meterAsync } from './meter.js';
 import { loadModule } from './module.js';
 import { GUESTS, policy, tempDir, wat } from './testing.js';
 
@@ -117,6 +117,17 @@ describe('meter', () => {
     assert.match(m.ok ? '' : m.reason, /__mcpkit_fuel/);
     const junk = meter(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 10, 200), 100);
     assert.equal(junk.ok, false);
+  });
+
+  it('meters a large module on a thread of its own, to the same bytes', async () => {
+    const go = readFileSync(new URL('fsops-go.wasm', GUESTS));
+    assert.ok(go.length > METER_OFF_THREAD_BYTES, 'the Go guest is large enough to go to a worker');
+    const there = await meterAsync(go, 1000);
+    const here = meter(go, 1000);
+    assert.ok(there.ok && here.ok);
+    assert.deepEqual(Buffer.from(there.bytes), Buffer.from(here.bytes));
+    assert.deepEqual(there.globals, here.globals);
+    assert.equal(there.resettable, here.resettable);
   });
 
   it('runs every committed guest as the original does', async () => {

@@ -22,6 +22,7 @@
 // (GC types, exception handling, threads, 64-bit memories and tables)
 // leaves the module unmetered; the caller then simply does not use it.
 
+import { oneShot } from './one-shot-worker.js';
 import {
   concat,
   encodeName,
@@ -80,6 +81,26 @@ export function meter(bytes: Uint8Array, budget: number): Metered {
   } catch (error) {
     if (error instanceof Unsupported) return { ok: false, reason: error.message };
     return { ok: false, reason: `cannot read the module: ${(error as Error).message}` };
+  }
+}
+
+/** Modules larger than this are metered on a thread of their own (about 20 ms of work here). */
+export const METER_OFF_THREAD_BYTES = 512 * 1024;
+
+/**
+ * `meter`, without holding up the calling thread for long: a large module (a
+ * Go program takes 100 ms or more) is metered in a worker of its own.
+ */
+export async function meterAsync(bytes: Uint8Array, budget: number): Promise<Metered> {
+  if (bytes.length <= METER_OFF_THREAD_BYTES) return meter(bytes, budget);
+  try {
+    return await oneShot<Metered>(
+      new URL('./meter-worker.js', import.meta.url),
+      { bytes, budget },
+      'the metering',
+    );
+  } catch (error) {
+    return { ok: false, reason: `the metering failed: ${(error as Error).message}` };
   }
 }
 

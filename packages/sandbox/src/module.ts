@@ -10,7 +10,7 @@ import {
   NotWasmError,
   UnsupportedImportsError,
 } from './errors.js';
-import { type MeteredCopy, meter } from './meter.js';
+import { type MeteredCopy, meterAsync } from './meter.js';
 import { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
 import { binaryKind, capMemories, memoriesOf, PAGE } from './wasm-binary.js';
 
@@ -168,18 +168,19 @@ async function compile(
     metered(fuel: number) {
       let m = metered.get(fuel);
       if (!m) {
-        const copy = meter(capped, fuel);
-        m = copy.ok
-          ? WebAssembly.compile(copy.bytes as Uint8Array<ArrayBuffer>).then(
-              (compiled) => ({
-                module: compiled,
-                memoryImported: copy.memoryImported,
-                resettable: copy.resettable,
-                globals: copy.globals,
-              }),
-              (e: Error) => ({ reason: `the metered copy does not compile: ${e.message}` }),
-            )
-          : Promise.resolve({ reason: copy.reason });
+        m = meterAsync(capped, fuel).then((copy) =>
+          copy.ok
+            ? WebAssembly.compile(copy.bytes as Uint8Array<ArrayBuffer>).then(
+                (compiled) => ({
+                  module: compiled,
+                  memoryImported: copy.memoryImported,
+                  resettable: copy.resettable,
+                  globals: copy.globals,
+                }),
+                (e: Error) => ({ reason: `the metered copy does not compile: ${e.message}` }),
+              )
+            : { reason: copy.reason },
+        );
         metered.set(fuel, m);
       }
       return m;

@@ -16,7 +16,7 @@ try {
     tlaCompat: false,
     noComponentErrorWrapping: false,
   });
-  parentPort!.postMessage({ files });
+  parentPort!.postMessage({ value: files });
 } catch (error) {
   parentPort!.postMessage({ error: (error as Error)?.message ?? String(error) });
 }

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { oneShot } from '../one-shot-worker.js';
 
 /** What generated a cached directory: the transpiler's version and our options' revision. */
 const FORMAT = `jco-transpile@${transpilerVersion()}/options-1`;
@@ -118,29 +118,8 @@ async function make(bytes: Uint8Array, root: string, dir: string): Promise<Trans
 
 /**
  * Transpiling runs jco's own compiler (a component itself) for a second or
- * more: on a thread of its own, so the server goes on answering meanwhile.
+ * more: on a thread of its own.
  */
 function transpileInWorker(bytes: Uint8Array): Promise<Record<string, Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./transpile-worker.js', import.meta.url), {
-      workerData: bytes,
-      stdout: true,
-      stderr: true,
-    });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    let settled = false;
-    worker.once('message', (m: { files?: Record<string, Uint8Array>; error?: string }) => {
-      settled = true;
-      if (m.files) resolve(m.files);
-      else reject(new Error(m.error ?? 'the transpiler failed'));
-    });
-    worker.once('error', (e) => {
-      settled = true;
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the transpiler stopped (exit code ${code})`));
-    });
-  });
+  return oneShot(new URL('./transpile-worker.js', import.meta.url), bytes, 'the transpiler');
 }
