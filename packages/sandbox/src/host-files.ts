@@ -28,10 +28,6 @@ export class HostFiles {
 
   constructor(readonly limit: number = DEFAULT_OPEN_FILES) {}
 
-  get size(): number {
-    return this.#open.size;
-  }
-
   /** openSync, counted against the limit (EMFILE beyond it). */
   open(path: string, flags: number, mode?: number): number {
     if (this.#open.size >= this.limit) throw tooMany(this.limit);

@@ -47,7 +47,7 @@ export class McpkitServer {
   readonly #o: McpkitServerOptions;
   readonly #servers = new Set<Server>();
   #serverMcp: CompiledMcp | undefined;
-  /** The input schemas of the tools served, compiled. */
+  /** The schemas of the tools served (their input schemas compiled). */
   #schemas = new Set<object>();
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
 
@@ -99,6 +99,8 @@ export class McpkitServer {
     for (const t of this.index.all()) {
       const schema = t.definition.inputSchema;
       now.add(schema);
+      // Compiled by the manifest check, if it came from a manifest.
+      if (t.definition.outputSchema) now.add(t.definition.outputSchema);
       try {
         validatorOf(schema);
       } catch (error) {
