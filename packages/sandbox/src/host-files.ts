@@ -10,7 +10,7 @@
 import { closeSync, openSync } from 'node:fs';
 
 /** Host files one call may hold open when its policy sets no `open_files`. */
-export const DEFAULT_OPEN_FILES = 256;
+const DEFAULT_OPEN_FILES = 256;
 
 /** An error a host function turns into EMFILE. */
 function tooMany(limit: number): Error {
@@ -26,6 +26,7 @@ function tooMany(limit: number): Error {
 export class HostFiles {
   readonly #open = new Set<number>();
 
+  /** `limit`: the policy's `open_files`, if it sets one. */
   constructor(readonly limit: number = DEFAULT_OPEN_FILES) {}
 
   /** openSync, counted against the limit (EMFILE beyond it). */

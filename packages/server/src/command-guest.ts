@@ -82,7 +82,7 @@ export class CommandGuest implements Guest {
     try {
       const run = await this.sandbox.run({
         program: tool,
-        stdin: JSON.stringify(args),
+        stdin: ctx.argsJson ?? JSON.stringify(args),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onStderr: (chunk) => lines.push(chunk),
       });

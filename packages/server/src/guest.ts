@@ -21,6 +21,8 @@ export interface CallContext {
   callTool?(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
   /** How many guest tool calls this call is nested in (0 for a client's call). */
   readonly depth?: number;
+  /** The arguments as JSON text, when the caller already made it. */
+  readonly argsJson?: string;
 }
 
 export interface CallOutcome {

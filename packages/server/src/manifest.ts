@@ -41,7 +41,7 @@ const TOOL_KEYS = [
  * one instance, so its meta-schema is compiled once per process, and a
  * schema checked at load is already compiled for the first call.
  */
-export const toolSchemas = new Ajv2020({ strict: false, allErrors: true });
+const toolSchemas = new Ajv2020({ strict: false, allErrors: true });
 
 const validators = new WeakMap<object, ValidateFunction>();
 

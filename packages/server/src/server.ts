@@ -155,7 +155,8 @@ export class McpkitServer {
     const args = (rawArgs ?? {}) as Record<string, unknown>;
     if (typeof args !== 'object' || Array.isArray(args))
       return textResult('the arguments must be a JSON object', true);
-    const size = Buffer.byteLength(JSON.stringify(args));
+    const json = JSON.stringify(args);
+    const size = Buffer.byteLength(json);
     const max = this.#o.maxArgumentBytes ?? 1024 * 1024;
     if (size > max)
       return textResult(`the arguments are ${size} bytes, more than the limit of ${max}`, true);
@@ -189,7 +190,7 @@ export class McpkitServer {
       return textResult(`tool ${quote(name)} is not allowed: ${own.reason}`, true);
     const validate = validatorOf(tool!.definition.inputSchema);
     if (!validate(args)) return textResult(this.#schemaMessage(name, validate), true);
-    return this.#run(component, tool!, args, ctx);
+    return this.#run(component, tool!, args, { ...ctx, argsJson: json });
   }
 
   #schemaMessage(name: string, v: ValidateFunction): string {

@@ -2,7 +2,7 @@
 
 import { fstatSync, lstatSync, type Stats } from 'node:fs';
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
-import { DEFAULT_OPEN_FILES, HostFiles } from '../host-files.js';
+import { HostFiles } from '../host-files.js';
 import type { StorageGate } from '../storage-gate.js';
 import type { ViolationListener } from '../violation.js';
 import { GuestAbort } from './aborts.js';
@@ -21,7 +21,7 @@ export class WasiContext {
     readonly gate: StorageGate,
     readonly onViolation: ViolationListener | undefined,
   ) {
-    this.files = new HostFiles(policy.limits.openFiles ?? DEFAULT_OPEN_FILES);
+    this.files = new HostFiles(policy.limits.openFiles);
   }
 
   /** The entry behind `fd`, its type known. */

@@ -103,7 +103,7 @@ export class FileTable {
   readonly #host: HostFiles;
   readonly #open = new Set<HostFile>();
 
-  constructor(limit: number) {
+  constructor(limit: number | undefined) {
     this.#host = new HostFiles(limit);
   }
 

@@ -13,7 +13,6 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { DEFAULT_OPEN_FILES } from '../host-files.js';
 import { type Context, clampU64, Failure, guardClass, guardFunction } from './context.js';
 import {
   type DescriptorState,
@@ -72,7 +71,7 @@ export interface Filesystem {
 
 export function createFilesystem(ctx: Context, io: Io): Filesystem {
   const KEY = Symbol('filesystem');
-  const files = new FileTable(ctx.policy.limits.openFiles ?? DEFAULT_OPEN_FILES);
+  const files = new FileTable(ctx.policy.limits.openFiles);
   const ops = new PathOps(ctx, files);
 
   /** A stream reading the file from `offset`, holding its own reference to it. */
