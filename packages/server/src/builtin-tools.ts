@@ -163,6 +163,7 @@ function summary(c: LoadedComponent, index: ToolIndex) {
       .of(c.meta.id)
       .map((t) => ({ name: t.name, description: t.definition.description ?? '' })),
     has_grants: c.grants !== undefined,
+    suspended_grants: c.suspended.length,
   };
 }
 
@@ -210,6 +211,11 @@ export async function callBuiltin(
           policy_file: c.meta.policySource ?? null,
           policy: policyText(c.policy, registry),
           grants: c.grants ? policyText(c.grants, registry) : null,
+          suspended_grants: c.suspended.map((v) => ({
+            section: v.section,
+            rule: v.pointer,
+            reason: `${v.message}; kept, but not in force while the server does not allow it`,
+          })),
           effective: policyText(c.effective, registry),
         });
       }

@@ -12,8 +12,10 @@ import {
   type WorkerPool,
 } from '@mcpkit/sandbox';
 import {
+  type CeilingViolation,
   type ExtensionRegistry,
   emptyPolicy,
+  intersectPolicy,
   mergePolicies,
   outsideCeiling,
   type PolicyDocument,
@@ -39,9 +41,14 @@ export interface LoadedComponent {
   readonly meta: ComponentMeta;
   /** Its own policy (from its policy file; empty when it came with none). */
   readonly policy: PolicyDocument;
-  /** Runtime grants made to it. */
+  /** Runtime grants made to it, as stored (suspended ones included). */
   readonly grants: PolicyDocument | undefined;
-  /** What it runs under: policy + grants + the server's denies and limits. */
+  /**
+   * Stored grants the server's ceiling no longer covers (it was narrowed
+   * since they were made): kept, but not in force until the ceiling covers them again.
+   */
+  readonly suspended: readonly CeilingViolation[];
+  /** What it runs under: policy + grants in force + the server's denies and limits. */
   readonly effective: PolicyDocument;
   readonly guest: Guest;
 }
@@ -100,15 +107,37 @@ async function readIfExists(path: string): Promise<string | undefined> {
 
 export class ComponentManager {
   readonly #o: ComponentManagerOptions;
+  #serverPolicy: PolicyDocument;
   readonly #loaded = new Map<string, LoadedComponent>();
   readonly #listeners = new Set<() => void>();
 
   constructor(options: ComponentManagerOptions) {
     this.#o = options;
+    this.#serverPolicy = options.serverPolicy;
   }
 
   get serverPolicy(): PolicyDocument {
-    return this.#o.serverPolicy;
+    return this.#serverPolicy;
+  }
+
+  /**
+   * Serve under another server policy from now on. Every component is made
+   * anew under it, so each stored grant is checked against the new ceiling:
+   * one it no longer covers is suspended, one it covers again is back in force.
+   */
+  async setServerPolicy(policy: PolicyDocument): Promise<StoreProblem[]> {
+    this.#serverPolicy = policy;
+    const problems: StoreProblem[] = [];
+    for (const id of [...this.#loaded.keys()]) {
+      try {
+        await this.#activate(await this.#o.store.read(id));
+      } catch (error) {
+        this.#loaded.delete(id);
+        problems.push({ id, message: (error as Error).message });
+      }
+    }
+    this.#changed();
+    return problems;
   }
 
   onChange(listener: () => void): () => void {
@@ -244,7 +273,19 @@ export class ComponentManager {
       stored.grantsText !== undefined
         ? parsePolicy(stored.grantsText, `${id}/grants.yaml`, registry, baseDir)
         : undefined;
-    const effective = effectivePolicy(policy, grants, this.#o.serverPolicy, registry);
+    // Grants were checked against the ceiling when made; the ceiling may have
+    // been narrowed since (another --allow-dir, another server policy).
+    const suspended = grants ? outsideCeiling(grants, this.#serverPolicy, registry) : [];
+    const inForce =
+      grants && suspended.length > 0
+        ? intersectPolicy(grants, this.#serverPolicy, registry)
+        : grants;
+    if (suspended.length > 0)
+      this.#o.notice?.(
+        id,
+        `runtime grants suspended, beyond what the server now allows: ${suspended.map((v) => v.message).join('; ')}. They stay stored and apply again once the server's ceiling (its policy, --allow-dir, --allow-host) covers them; revoke-* or reset-permission removes them.`,
+      );
+    const effective = effectivePolicy(policy, inForce, this.#serverPolicy, registry);
     const bytes = await readFile(stored.wasmPath);
     let guest: Guest;
     if (stored.meta.kind === 'component') {
@@ -264,7 +305,14 @@ export class ComponentManager {
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       });
     }
-    const loaded: LoadedComponent = { meta: stored.meta, policy, grants, effective, guest };
+    const loaded: LoadedComponent = {
+      meta: stored.meta,
+      policy,
+      grants,
+      suspended,
+      effective,
+      guest,
+    };
     this.#loaded.set(id, loaded);
     return loaded;
   }
@@ -329,7 +377,7 @@ export class ComponentManager {
           .join('; ')}`,
       );
     }
-    const beyond = outsideCeiling(r.document, this.#o.serverPolicy, this.#o.registry);
+    const beyond = outsideCeiling(r.document, this.#serverPolicy, this.#o.registry);
     if (beyond.length > 0) {
       throw new LoadError(
         `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,

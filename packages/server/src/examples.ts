@@ -2,12 +2,22 @@
 // repository, with the file system tool granted read access to examples/data
 // and nothing else, and a component that tells the time. Works offline.
 
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from './store.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The examples' store, one per checkout: grants made to one checkout's
+ * example tools must not apply to another's (each has its own examples/data).
+ */
+export function examplesDataDir(root = ROOT): string {
+  const key = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
+  return join(defaultDataDir(), 'examples', key);
+}
 
 export const EXAMPLE_COMPONENTS = [
   'fs-tool/fs-tool.wasm',
@@ -28,7 +38,7 @@ export function examplesServeOptions() {
   return {
     components: EXAMPLE_COMPONENTS.map((p) => join(examples, p)).filter((p) => existsSync(p)),
     allowDirs: [data],
-    dataDir: `${defaultDataDir()}-examples`,
+    dataDir: examplesDataDir(),
     policyFile: undefined as string | undefined,
     grants: [
       {

@@ -47,13 +47,14 @@ export class McpkitServer {
   readonly #o: McpkitServerOptions;
   readonly #servers = new Set<Server>();
   #serverMcp: CompiledMcp | undefined;
+  /** The server policy #serverMcp was compiled from. */
+  #serverPolicy: PolicyDocument | undefined;
   /** The schemas of the tools served (their input schemas compiled). */
   #schemas = new Set<object>();
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
-    this.#serverMcp = this.#compileMcp(options.manager.serverPolicy);
     options.manager.onChange(() => this.#reindex());
     this.#reindex();
   }
@@ -68,6 +69,11 @@ export class McpkitServer {
   }
 
   #reindex(): void {
+    const policy = this.#o.manager.serverPolicy;
+    if (policy !== this.#serverPolicy) {
+      this.#serverPolicy = policy;
+      this.#serverMcp = this.#compileMcp(policy);
+    }
     const live = new Set(this.#o.manager.list().map((c) => c.meta.id));
     for (const t of this.index.all())
       if (!live.has(t.componentId)) this.index.remove(t.componentId);

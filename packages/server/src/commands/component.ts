@@ -31,6 +31,8 @@ export interface ComponentSummary {
   loadedAt: string;
   tools: string[];
   grants: boolean;
+  /** Stored grants not in force: the server's ceiling no longer covers them. */
+  suspendedGrants: number;
 }
 
 async function withApp<T>(
@@ -54,6 +56,7 @@ function summary(app: App, c: LoadedComponent): ComponentSummary {
     loadedAt: c.meta.loadedAt,
     tools: app.server.index.of(c.meta.id).map((t) => t.name),
     grants: c.grants !== undefined,
+    suspendedGrants: c.suspended.length,
   };
 }
 
@@ -95,6 +98,9 @@ export async function inspectComponent(
         ...loaded.guest.describe(),
         tools: loaded.guest.tools,
         policy: policyText(loaded.effective, app.registry),
+        ...(loaded.suspended.length > 0
+          ? { suspendedGrants: loaded.suspended.map((v) => v.message) }
+          : {}),
       };
     }
     const bytes = await readFile(resolve(target)).catch(() => {

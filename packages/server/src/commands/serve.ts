@@ -60,7 +60,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       logger: log,
     });
     log.info(
-      { url: http.url, components: app.manager.list().length },
+      { url: http.url, components: app.manager.list().length, dataDir: app.store.dir },
       'serving MCP over Streamable HTTP',
     );
     return {
@@ -95,6 +95,9 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       void close().then(() => options.onStdioClosed?.());
     }
   };
-  log.info({ components: app.manager.list().length }, 'serving MCP over stdio');
+  log.info(
+    { components: app.manager.list().length, dataDir: app.store.dir },
+    'serving MCP over stdio',
+  );
   return { close };
 }
