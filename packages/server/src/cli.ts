@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AppOptions } from './app.js';
 import {
   embedManifestFile,
@@ -27,12 +27,32 @@ import { createLogger, silentLogger } from './logging.js';
 import { parseResolveOverride, resolverWith } from './resolver.js';
 import { SERVER_VERSION } from './server.js';
 
-/** Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error), 2 bad usage or input. */
+/**
+ * Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error, a policy
+ * with errors), 2 bad usage. `run` passes the module's own exit code through,
+ * and uses 124 for a run stopped at its deadline (as timeout(1) does) and 125
+ * for one the sandbox stopped otherwise (trap, memory, output).
+ */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A mistake in how the command was called, found after commander parsed it. */
+class UsageError extends Error {}
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function parseJsonArg(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--args is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('--args must be a JSON object, such as \'{"path": "/tmp/x"}\'');
+  return value as Record<string, unknown>;
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -66,12 +86,21 @@ function printDiagnostics(diagnostics: readonly Diagnostic[], file?: string): vo
   for (const d of diagnostics) err(formatDiagnostic(d, file));
 }
 
+// A reader that stops reading (`mcpkit component inspect x | head`) is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 const program = new Command('mcpkit')
   .description(
     'Serve sandboxed WebAssembly tools over the Model Context Protocol, every capability checked by a policy.',
   )
   .version(SERVER_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Commander's own refusals (unknown option, missing argument) end in the
+  // catch below, so that they exit with the usage code rather than 1.
+  .exitOverride();
 
 const dataDirOption = () =>
   new Option(
@@ -180,12 +209,12 @@ policy
     if (o.storage) {
       const [access, path] = o.storage as string[];
       if ((access !== 'read' && access !== 'write') || !path)
-        throw new InvalidArgumentError('--storage takes `read|write <path>`');
+        throw new UsageError('--storage takes `read|write <path>`');
       query = { kind: 'storage', access, path };
     } else if (o.network) query = { kind: 'network', url: o.network, method: o.method };
     else if (o.env) query = { kind: 'env', key: o.env };
     else if (o.tool)
-      query = { kind: 'tool', name: o.tool, ...(o.args ? { args: JSON.parse(o.args) } : {}) };
+      query = { kind: 'tool', name: o.tool, ...(o.args ? { args: parseJsonArg(o.args) } : {}) };
     else {
       err(
         'say what to explain: --storage read|write <path>, --network <url>, --env <key> or --tool <name>',
@@ -295,18 +324,25 @@ program
   .command('call')
   .argument('<tool>', 'tool name')
   .option('--args <json>', 'arguments as a JSON object', '{}')
-  .option('--component <path>', 'load this .wasm first (repeatable)', collect)
-  .option('--allow-dir <dir>', 'a directory grants may reach', collect)
+  .option(
+    '--component <path>',
+    'call a tool of this .wasm, loaded for this call only (repeatable; the store is not used)',
+    collect,
+  )
+  .option(
+    '--allow-dir <dir>',
+    'with --component: they may read and write this directory; without: the ceiling for stored grants (repeatable)',
+    collect,
+  )
+  .option('--allow-host <host>', 'without --component: a host stored grants may reach', collect)
+  .option('--policy <file>', 'without --component: the server policy stored components run under')
   .addOption(dataDirOption())
   .option('--json', 'print the whole CallToolResult as JSON')
-  .description('call one tool without a server (uses stored components and --component files)')
+  .description(
+    'call one tool without a server: of the --component files, or of the stored components',
+  )
   .action(async (name: string, o) => {
-    let args: Record<string, unknown>;
-    try {
-      args = JSON.parse(o.args);
-    } catch (e) {
-      throw new InvalidArgumentError(`--args is not JSON: ${(e as Error).message}`);
-    }
+    const args = parseJsonArg(o.args);
     const r = await callToolOnce(
       {
         ...appOptions(o, true),
@@ -331,6 +367,10 @@ program
   .option('--allow-dir <dir>', 'grant read and write to a directory (repeatable)', collect)
   .option('--allow-host <host>', 'grant a host (repeatable)', collect)
   .option('--allow-env <key>', 'pass an environment variable through (repeatable)', collect)
+  .option(
+    '--argv0 <name>',
+    "the program's argv[0] (default: the module's path); a tool module reads its tool name there",
+  )
   .description(
     'run a WASI command module under a policy; stdin, stdout and the exit code pass through',
   )
@@ -342,6 +382,7 @@ program
       allowHosts: o.allowHost ?? [],
       allowEnv: o.allowEnv ?? [],
       args,
+      ...(o.argv0 !== undefined ? { argv0: o.argv0 } : {}),
       stdin,
       env: Object.fromEntries(
         Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
@@ -359,7 +400,12 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: Error & { diagnostics?: Diagnostic[] }) => {
+  if (error instanceof CommanderError) {
+    // Already printed by commander; --help and --version end here too, with 0.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return;
+  }
   if (error.diagnostics) printDiagnostics(error.diagnostics);
   err(`mcpkit: ${error.message}`);
-  process.exitCode = error instanceof InvalidArgumentError ? EXIT.usage : EXIT.failed;
+  process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.failed;
 });
