@@ -57,9 +57,13 @@ function tool(
     name,
     description,
     inputSchema: { type: 'object', properties, required, additionalProperties: false },
+    // Every change is marked destructive, grants and loads above all: they
+    // widen what untrusted code may do, and clients that run "non-destructive"
+    // tools without asking would let an agent widen its own permissions.
     annotations: {
       readOnlyHint: readOnly,
-      destructiveHint: !readOnly && /unload|revoke|reset/.test(name),
+      destructiveHint: !readOnly,
+      idempotentHint: readOnly,
       openWorldHint: false,
     },
   };
@@ -68,7 +72,7 @@ function tool(
 export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
   tool(
     'load-component',
-    'Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path. Its policy file is read from beside it.',
+    'Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path. Its policy file is read from beside it. This runs new code: ask the user first.',
     { path: { type: 'string', description: 'Path of the .wasm file' } },
     ['path'],
     false,
@@ -90,21 +94,21 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
   ),
   tool(
     'grant-storage-permission',
-    'Allow a component to read and/or write a path (within what the server allows).',
+    'Allow a component to read and/or write a path (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: storageDetails },
     ['component_id', 'details'],
     false,
   ),
   tool(
     'grant-network-permission',
-    'Allow a component to reach a host (within what the server allows).',
+    'Allow a component to reach a host (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: networkDetails },
     ['component_id', 'details'],
     false,
   ),
   tool(
     'grant-environment-variable-permission',
-    'Allow a component to read an environment variable (within what the server allows).',
+    'Allow a component to read an environment variable (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: envDetails },
     ['component_id', 'details'],
     false,

@@ -10,7 +10,6 @@ import {
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -20,7 +19,9 @@ import { type CallContext, type LogLevel, textResult } from './guest.js';
 import type { Logger } from './logging.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
+import { ProtocolError } from './protocol-error.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
+import { storageReach } from './tool-reach.js';
 
 export const SERVER_NAME = 'mcpkit';
 export const SERVER_VERSION = '0.1.0';
@@ -52,6 +53,8 @@ export class McpkitServer {
   /** The schemas of the tools served (their input schemas compiled). */
   #schemas = new Set<object>();
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
+  /** Per component, the sentence on the files it may use, added to its tools' descriptions. */
+  readonly #reach = new Map<string, string | undefined>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
@@ -79,6 +82,7 @@ export class McpkitServer {
       if (!live.has(t.componentId)) this.index.remove(t.componentId);
     for (const id of [...this.#componentMcp.keys()])
       if (!live.has(id)) this.#componentMcp.delete(id);
+    for (const id of [...this.#reach.keys()]) if (!live.has(id)) this.#reach.delete(id);
     const reserved = this.builtins ? BUILTIN_NAMES : new Set<string>();
     for (const c of this.#o.manager.list()) {
       try {
@@ -87,6 +91,7 @@ export class McpkitServer {
         this.#o.logger.error({ component: c.meta.id }, (error as Error).message);
       }
       this.#componentMcp.set(c.meta.id, this.#compileMcp(c.effective));
+      this.#reach.set(c.meta.id, storageReach(c.effective));
     }
     this.#compileSchemas();
     for (const s of this.#servers) {
@@ -144,10 +149,13 @@ export class McpkitServer {
     for (const t of this.index.all()) {
       if (!this.#exposure(t, t.name).allowed) continue;
       const d = t.definition;
+      const reach = this.#reach.get(t.componentId);
       out.push({
         name: t.name,
         ...(d.title ? { title: d.title } : {}),
-        description: d.description ?? '',
+        description: reach
+          ? `${d.description ? `${d.description}\n\n` : ''}${reach}`
+          : (d.description ?? ''),
         inputSchema: d.inputSchema as Tool['inputSchema'],
         ...(d.outputSchema ? { outputSchema: d.outputSchema as Tool['outputSchema'] } : {}),
         ...(d.annotations ? { annotations: d.annotations } : {}),
@@ -169,7 +177,7 @@ export class McpkitServer {
     const tool = this.index.get(name);
     const isBuiltin = this.builtins && BUILTIN_NAMES.has(name);
     if (!tool && !isBuiltin)
-      throw new McpError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
+      throw new ProtocolError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
     const exposure = this.#exposure(tool, name);
     if (!exposure.allowed)
       return textResult(`tool ${quote(name)} is not allowed: ${exposure.reason}`, true);
