@@ -7,6 +7,14 @@ import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AppOptions } from './app.js';
 import {
+  approvePolicyCommand,
+  createTokenCommand,
+  emergencyCommand,
+  listTokensCommand,
+  quarantineCommand,
+  revokeTokenCommand,
+} from './commands/access.js';
+import {
   embedManifestFile,
   inspectComponent,
   listComponents,
@@ -52,6 +60,11 @@ function parseJsonArg(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new UsageError('--args must be a JSON object, such as \'{"path": "/tmp/x"}\'');
   return value as Record<string, unknown>;
+}
+
+function requireOption(value: unknown, name: string, other: string): string {
+  if (typeof value !== 'string') throw new UsageError(`${other} needs ${name} too`);
+  return value;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -139,6 +152,18 @@ program
     'Origin accepted over HTTP (repeatable; default: loopback origins)',
     collect,
   )
+  .option(
+    '--insecure-no-auth',
+    'serve HTTP beyond loopback without authentication (only behind something that authenticates)',
+  )
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .addOption(
+    new Option('--tls-min-version <version>', 'the oldest TLS version accepted').choices([
+      'TLSv1.2',
+      'TLSv1.3',
+    ]),
+  )
   .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
   .option('--read-only', 'refuse loading, unloading and grants at run time')
   .option('--log-level <level>', 'pino log level on stderr (default: $MCPKIT_LOG_LEVEL or info)')
@@ -156,6 +181,16 @@ program
       ...(examples?.dataDir && !o.dataDir ? { dataDir: examples.dataDir } : {}),
       ...(examples ? { startGrants: examples.grants } : {}),
       onStdioClosed: () => process.exit(EXIT.failed),
+      insecureNoAuth: o.insecureNoAuth === true,
+      ...(o.tlsCert || o.tlsKey
+        ? {
+            tls: {
+              certFile: requireOption(o.tlsCert, '--tls-cert', '--tls-key'),
+              keyFile: requireOption(o.tlsKey, '--tls-key', '--tls-cert'),
+              ...(o.tlsMinVersion ? { minVersion: o.tlsMinVersion } : {}),
+            },
+          }
+        : {}),
     });
     if (serving.url) err(`mcpkit: serving MCP at ${serving.url}`);
     let stopping = false;
@@ -240,7 +275,135 @@ policy
     json(schemaOfPolicy());
   });
 
+policy
+  .command('approve')
+  .argument('<file>', 'a server policy file')
+  .addOption(dataDirOption())
+  .description(
+    'approve a server policy as it is now (with what it extends and its role policies); a server refuses to start on a policy changed since its approval',
+  )
+  .action(async (file: string, o) => {
+    const files = await approvePolicyCommand(file, o.dataDir ? { dataDir: o.dataDir } : {});
+    for (const f of files) out(`approved ${f}`);
+  });
+
+const tokenFileOptions = (c: Command) =>
+  c
+    .option('--file <tokens.json>', 'the token file')
+    .option('--policy <file>', 'the server policy whose `access.authentication.tokens` names it');
+
+const token = program
+  .command('token')
+  .description('static bearer tokens for HTTP clients (only their hashes are kept)');
+
+tokenFileOptions(
+  token
+    .command('create')
+    .requiredOption('--role <role>', 'the role its clients act as')
+    .option('--name <name>', 'who or what it is for, for people and the audit log')
+    .option('--expires <duration>', 'refused after this long, e.g. `30d`'),
+)
+  .option('--json', 'print as JSON')
+  .description('make a token and print it, once; the file keeps only its hash')
+  .action(async (o) => {
+    const r = await createTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      {
+        role: o.role,
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.expires ? { expires: o.expires } : {}),
+      },
+    );
+    if (o.json) json({ token: r.token, id: r.record.id, role: r.record.role, file: r.file });
+    else {
+      out(r.token);
+      err(
+        `mcpkit: token ${r.record.id} (role ${r.record.role}) added to ${r.file}; it is shown only now. Send it as \`Authorization: Bearer <token>\`.`,
+      );
+    }
+  });
+
+tokenFileOptions(token.command('list'))
+  .option('--json', 'print as JSON')
+  .description('list the tokens of the file (ids, roles, names; never the tokens)')
+  .action(async (o) => {
+    const r = await listTokensCommand({
+      ...(o.file ? { file: o.file } : {}),
+      ...(o.policy ? { policy: o.policy } : {}),
+    });
+    if (o.json) json(r);
+    else if (r.tokens.length === 0) out(`no tokens in ${r.file}`);
+    else
+      for (const t of r.tokens)
+        out(
+          `${t.id}  ${t.role}  ${t.name ?? ''}  created ${t.created}${t.expires ? `  expires ${t.expires}` : ''}`,
+        );
+  });
+
+tokenFileOptions(token.command('revoke').argument('<id>', 'the token id (`token list`)'))
+  .description('remove a token; a running server refuses it within a second')
+  .action(async (id: string, o) => {
+    await revokeTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      id,
+    );
+    out(`revoked ${id}`);
+  });
+
+const emergency = program
+  .command('emergency')
+  .description(
+    'stop every tool call of the servers on a data directory at once, and lift the stop',
+  );
+
+for (const [what, description] of [
+  ['stop', 'end every running tool call and refuse new ones until lifted'],
+  ['lift', 'accept tool calls again'],
+  ['status', 'say whether a stop is in force'],
+] as const) {
+  const c = emergency.command(what).addOption(dataDirOption()).description(description);
+  if (what === 'stop') c.option('--reason <text>', 'why, for the record');
+  c.action(async (o) => {
+    const r = await emergencyCommand(what, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    if (what === 'stop') out(`emergency stop engaged at ${r!.at}`);
+    else if (what === 'lift') out('emergency stop lifted');
+    else if (r) {
+      out(`stopped since ${r.at} by ${r.by}${r.reason ? `: ${r.reason}` : ''}`);
+      process.exitCode = EXIT.failed;
+    } else out('no emergency stop is in force');
+  });
+}
+
 const component = program.command('component').description('manage stored components');
+
+component
+  .command('quarantine')
+  .argument('<id>', 'component id')
+  .option('--reason <text>', 'why, for the record')
+  .addOption(dataDirOption())
+  .description(
+    'make a stored component uncallable, keeping it for inspection (a running server takes it up at once)',
+  )
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    out(`quarantined ${id}`);
+  });
+
+component
+  .command('release')
+  .argument('<id>', 'component id')
+  .addOption(dataDirOption())
+  .description('take a component out of quarantine')
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, { ...(o.dataDir ? { dataDir: o.dataDir } : {}), release: true });
+    out(`released ${id}`);
+  });
 
 component
   .command('list')

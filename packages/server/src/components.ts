@@ -26,7 +26,7 @@ import { CommandGuest } from './command-guest.js';
 import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
-import { effectivePolicy, parsePolicy, policyText } from './policies.js';
+import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
 import {
   type ComponentMeta,
   type ComponentStore,
@@ -51,6 +51,22 @@ export interface LoadedComponent {
   /** What it runs under: policy + grants in force + the server's denies and limits. */
   readonly effective: PolicyDocument;
   readonly guest: Guest;
+  /** Set while it is quarantined: kept, but nothing of it may be called. */
+  readonly quarantine?: QuarantineRecord;
+}
+
+export interface QuarantineRecord {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** What decides how far a grant may reach, beyond the server's ceiling (a client's role). */
+export interface GrantBound {
+  readonly name: string;
+  /** Undefined: no bound beyond the server's ceiling. */
+  readonly policy: PolicyDocument | undefined;
+  readonly everything: boolean;
 }
 
 export interface ComponentManagerOptions {
@@ -84,6 +100,21 @@ const POLICY_NAMES = (wasm: string) => {
     'policy.json',
   ];
 };
+
+function quarantineOf(text: string | undefined): QuarantineRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<QuarantineRecord>;
+    return {
+      by: String(r.by ?? 'unknown'),
+      at: String(r.at ?? ''),
+      ...(r.reason ? { reason: String(r.reason) } : {}),
+    };
+  } catch {
+    // A damaged record still means quarantined: fail closed.
+    return { by: 'unknown', at: '', reason: 'the quarantine record is damaged' };
+  }
+}
 
 function docsFrom(text: string | undefined): WitDocs {
   if (text === undefined) return new Map();
@@ -223,8 +254,14 @@ export class ComponentManager {
     // A component's WIT doc comments, from the `wit/` directory it was built from.
     const docs = kind === 'component' ? witDocsFromDir(join(dirname(path), 'wit')) : undefined;
     // Check everything before anything is stored: a bad component leaves the store as it was.
-    if (policyText !== undefined)
-      parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
+    if (policyText !== undefined) {
+      const doc = parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
+      const misplaced = SERVER_ONLY_SECTIONS.filter((k) => doc.extensions[k] !== undefined);
+      if (misplaced.length > 0)
+        throw new LoadError(
+          `the policy of ${quote(id)} has ${misplaced.map((k) => `\`${k}\``).join(' and ')}, which only the server's own policies may have (who may connect is the operator's to say, not a component's)`,
+        );
+    }
     const stored = await this.#o.store.put({
       id,
       source: path,
@@ -305,6 +342,7 @@ export class ComponentManager {
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       });
     }
+    const quarantine = quarantineOf(stored.quarantineText);
     const loaded: LoadedComponent = {
       meta: stored.meta,
       policy,
@@ -312,6 +350,7 @@ export class ComponentManager {
       suspended,
       effective,
       guest,
+      ...(quarantine ? { quarantine } : {}),
     };
     this.#loaded.set(id, loaded);
     return loaded;
@@ -363,7 +402,11 @@ export class ComponentManager {
    * Add `fragment` (allow rules) to a component's grants after checking it
    * against the server's ceiling; persisted before it takes effect.
    */
-  async grant(id: string, fragment: Record<string, unknown>): Promise<LoadedComponent> {
+  async grant(
+    id: string,
+    fragment: Record<string, unknown>,
+    bound?: GrantBound,
+  ): Promise<LoadedComponent> {
     const c = this.#require(id);
     const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
       registry: this.#o.registry,
@@ -382,6 +425,18 @@ export class ComponentManager {
       throw new LoadError(
         `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
       );
+    }
+    if (bound && !bound.everything) {
+      const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
+      const byRole = bound.policy
+        ? role.map((b) =>
+            b.message.replace('what the server allows', `what role ${quote(bound.name)} may grant`),
+          )
+        : [`role ${quote(bound.name)} may grant nothing`];
+      if (byRole.length > 0)
+        throw new LoadError(
+          `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
+        );
     }
     const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
     const merged = mergePolicies(base, r.document, this.#o.registry);
@@ -468,6 +523,49 @@ export class ComponentManager {
     );
   }
 
+  /** Make a component uncallable, keeping everything of it; persisted, so a restart keeps it so. */
+  async quarantine(id: string, who: { by: string; reason?: string }): Promise<LoadedComponent> {
+    this.#require(id);
+    const record: QuarantineRecord = {
+      by: who.by,
+      at: new Date().toISOString(),
+      ...(who.reason ? { reason: who.reason } : {}),
+    };
+    await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
+    return this.#reactivate(id);
+  }
+
+  async release(id: string): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
+    await this.#o.store.writeQuarantine(id, undefined);
+    return this.#reactivate(id);
+  }
+
+  /**
+   * Take up quarantines set or lifted by another process (`mcpkit component
+   * quarantine` while this server runs).
+   */
+  async refreshQuarantine(): Promise<void> {
+    let changed = false;
+    for (const c of [...this.#loaded.values()]) {
+      const stored = await this.#o.store.read(c.meta.id).catch(() => undefined);
+      if (!stored) continue;
+      const now = quarantineOf(stored.quarantineText);
+      if ((now === undefined) !== (c.quarantine === undefined)) {
+        await this.#activate(stored);
+        changed = true;
+      }
+    }
+    if (changed) this.#changed();
+  }
+
+  async #reactivate(id: string): Promise<LoadedComponent> {
+    const loaded = await this.#activate(await this.#o.store.read(id));
+    this.#changed();
+    return loaded;
+  }
+
   async reset(id: string): Promise<LoadedComponent> {
     this.#require(id);
     return this.#setGrants(id, undefined);
@@ -480,10 +578,7 @@ export class ComponentManager {
         grants.network.allow.length === 0 &&
         grants.environment.allow.length === 0);
     await this.#o.store.writeGrants(id, empty ? undefined : policyText(grants, this.#o.registry));
-    const stored = await this.#o.store.read(id);
-    const loaded = await this.#activate(stored);
-    this.#changed();
-    return loaded;
+    return this.#reactivate(id);
   }
 
   #require(id: string): LoadedComponent {
