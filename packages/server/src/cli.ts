@@ -303,7 +303,7 @@ policy
       out(`${componentId}'s grants already are those of version ${version}; nothing changed`);
     else
       out(
-        `restored ${componentId}'s grants to version ${version} (recorded as version ${r.version}); a running server applies them when it next loads the component`,
+        `restored ${componentId}'s grants to version ${version} (recorded as version ${r.version}); a running server applies them at its next start`,
       );
   });
 

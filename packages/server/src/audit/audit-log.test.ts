@@ -29,7 +29,7 @@ const records = (file: string) =>
 
 describe('AuditLog', () => {
   it('writes a start record, one line per append before it returns, and a stop record', () => {
-    const file = join(tempDir(), 'audit.log');
+    const file = join(tempDir(), 'audit', 'audit.log');
     const log = AuditLog.open({ file });
     assert.equal(records(file).length, 1, 'start is written by open');
     log.append(call(1));

@@ -25,6 +25,18 @@ export interface Finding<K extends string = string> {
   readonly message: string;
 }
 
+/** What verifying a chain found. */
+export interface ChainReport<K extends string> {
+  /** No problems (notes allowed). */
+  readonly ok: boolean;
+  /** Records read. */
+  readonly records: number;
+  /** Signs of tampering or damage. */
+  readonly problems: readonly Finding<K>[];
+  /** Marks that do not fail verification: a crash's unclean end, unchecked HMACs. */
+  readonly notes: readonly Finding<K>[];
+}
+
 export interface WalkedRecord {
   readonly file: string;
   readonly line: number;

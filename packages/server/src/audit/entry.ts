@@ -31,6 +31,18 @@ export interface AuditEntry {
 }
 
 const VIA: ReadonlySet<string> = new Set(['stdio', 'token', 'oauth', 'anonymous']);
+/** Whether `c` has the shape of an AuditClient (a string id and role, a known `via`). */
+export function isAuditClient(c: unknown): c is AuditClient {
+  const x = c as Partial<AuditClient> | undefined;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.id === 'string' &&
+    typeof x.role === 'string' &&
+    VIA.has(x.via as string)
+  );
+}
+
 const DECISION: ReadonlySet<string> = new Set(['allowed', 'denied', 'failed']);
 
 const SESSION_PREFIX = 8;
@@ -56,7 +68,7 @@ export function recordFields(
   mode: ArgumentsMode,
 ): Record<string, unknown> {
   const c = entry.client;
-  if (!c || typeof c.id !== 'string' || typeof c.role !== 'string' || !VIA.has(c.via))
+  if (!isAuditClient(c))
     invalid('`client` needs `id`, `role` and `via` (stdio, token, oauth or anonymous)');
   if (typeof entry.action !== 'string' || entry.action.length === 0)
     invalid('`action` must be a non-empty string');

@@ -4,7 +4,7 @@
 export { AuditLog, type AuditLogOptions } from './audit-log.js';
 export { GENESIS, LineMac, openLine, sealLine } from './chain.js';
 export type { AuditClient, AuditDecision, AuditEntry, ClientVia } from './entry.js';
-export { sessionPrefix } from './entry.js';
+export { isAuditClient, sessionPrefix } from './entry.js';
 export {
   AUDIT_ERROR_CODES,
   AuditError,

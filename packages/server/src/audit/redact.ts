@@ -119,10 +119,13 @@ export function redactDetails(
   mode: ArgumentsMode,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(details)) {
+  const keys = Object.keys(details);
+  for (const k of keys.slice(0, MAX_KEYS)) {
+    const v = details[k];
     if (k === 'arguments') out[k] = redactArguments(v, mode);
     else if (isSecretName(k)) out[k] = '<redacted>';
     else out[k] = shape(v, includeLeaf, 1);
   }
+  if (keys.length > MAX_KEYS) out['…'] = `<+${keys.length - MAX_KEYS} more>`;
   return out;
 }

@@ -3,34 +3,30 @@
 // marks a crash leaves (notes, which still verify).
 
 import { LineMac } from './chain.js';
-import { type ChainFindingKind, ChainWalker, type Finding } from './chain-walk.js';
+import {
+  type ChainFindingKind,
+  type ChainReport,
+  ChainWalker,
+  type Finding,
+} from './chain-walk.js';
 import { headPath, readHead } from './head.js';
+import { checkHead, type HeadFindingKind } from './head-check.js';
 import { readLines } from './lines.js';
 import { parseRotated, rotatedFiles } from './rotation.js';
 
 export type AuditFindingKind =
   | ChainFindingKind
+  | HeadFindingKind
   | 'unreadable'
   | 'rotation'
-  | 'truncated'
-  | 'head'
   | 'unclean-end'
-  | 'torn-line'
-  | 'head-behind';
+  | 'torn-line';
 
 export type AuditFinding = Finding<AuditFindingKind>;
 
-export interface AuditReport {
-  /** No problems (notes allowed). */
-  readonly ok: boolean;
-  /** Records read. */
-  readonly records: number;
+export interface AuditReport extends ChainReport<AuditFindingKind> {
   /** The files read, in order (rotated predecessors of a live file included). */
   readonly files: readonly string[];
-  /** Signs of tampering or damage. */
-  readonly problems: readonly AuditFinding[];
-  /** Marks that do not fail verification: a crash's unclean end, unchecked HMACs. */
-  readonly notes: readonly AuditFinding[];
 }
 
 /** The files to read: a live file's rotated predecessors go before it unless some were given. */
@@ -151,45 +147,19 @@ export function verifyAuditLog(
 
   const last = walker.last;
   if (live && head) {
-    const hp = headPath(live);
-    if (head.state === 'missing') {
-      if (walker.records > 0)
-        problems.push({
-          file: hp,
-          line: 0,
-          kind: 'head',
-          message: 'no head file: whether records were cut from the end cannot be checked',
-        });
-    } else if (head.state === 'bad')
-      problems.push({ file: hp, line: 0, kind: 'head', message: `the head file: ${head.message}` });
-    else {
-      const lastSeq = last?.seq ?? 0;
-      const h = head.head;
-      if (h.seq > lastSeq) {
-        const n = h.seq - lastSeq;
-        problems.push({
-          file: live,
-          line: torn ? torn.line : endLine + 1,
-          kind: 'truncated',
-          message: `the log ends at seq ${lastSeq}, but its head file records seq ${h.seq}: ${n === 1 ? '1 record was' : `${n} records were`} cut from the end`,
-        });
-      } else {
-        if (hashAtHead !== undefined && hashAtHead !== h.hash)
-          problems.push({
-            file: hp,
-            line: 0,
-            kind: 'head',
-            message: `the head file names seq ${h.seq} with another hash: the log was rewritten from there`,
-          });
-        if (lastSeq - h.seq > 1)
-          notes.push({
-            file: hp,
-            line: 0,
-            kind: 'head-behind',
-            message: `the head file records seq ${h.seq}, the log goes on to seq ${lastSeq}: head updates were lost (a system crash without fsync)`,
-          });
-      }
-    }
+    const found = checkHead({
+      head,
+      headFile: headPath(live),
+      file: live,
+      cutLine: torn ? torn.line : endLine + 1,
+      seqField: 'seq',
+      noun: 'log',
+      records: walker.records,
+      lastSeq: last?.seq ?? 0,
+      hashAtHead,
+    });
+    problems.push(...found.problems);
+    notes.push(...found.notes);
   }
   if (torn && !problems.some((p) => p.kind === 'truncated' && p.line === torn.line))
     notes.push({

@@ -2,29 +2,30 @@
 // reordered lines), its head (a cut end), the texts its records name, and
 // changes made outside it (a record's `before` is not the last `after`).
 
-import { type ChainFindingKind, ChainWalker, type Finding } from '../audit/chain-walk.js';
+import {
+  type ChainFindingKind,
+  type ChainReport,
+  ChainWalker,
+  type Finding,
+} from '../audit/chain-walk.js';
 import { headPath, readHead } from '../audit/head.js';
+import { checkHead, type HeadFindingKind } from '../audit/head-check.js';
 import { readLines } from '../audit/lines.js';
 import { entryOf, type PolicyHistory } from './policy-history.js';
 
 export type HistoryFindingKind =
   | ChainFindingKind
+  | HeadFindingKind
   | 'unreadable'
   | 'component'
   | 'blob'
-  | 'truncated'
-  | 'head'
   | 'torn-line'
   | 'untracked-change';
 
 export type HistoryFinding = Finding<HistoryFindingKind>;
 
-export interface HistoryReport {
-  readonly ok: boolean;
-  readonly records: number;
+export interface HistoryReport extends ChainReport<HistoryFindingKind> {
   readonly components: readonly string[];
-  readonly problems: readonly HistoryFinding[];
-  readonly notes: readonly HistoryFinding[];
 }
 
 export async function verifyHistory(history: PolicyHistory, only?: string): Promise<HistoryReport> {
@@ -105,31 +106,19 @@ export async function verifyHistory(history: PolicyHistory, only?: string): Prom
     }
     walker.finish();
     records += walker.records;
-    const lastVersion = walker.last?.seq ?? 0;
-    if (head.state === 'missing') {
-      if (walker.records > 0)
-        problems.push({
-          file: hp,
-          line: 0,
-          kind: 'head',
-          message: 'no head file: whether versions were cut from the end cannot be checked',
-        });
-    } else if (head.state === 'bad')
-      problems.push({ file: hp, line: 0, kind: 'head', message: `the head file: ${head.message}` });
-    else if (head.head.seq > lastVersion)
-      problems.push({
-        file,
-        line: torn ? endLine : endLine + 1,
-        kind: 'truncated',
-        message: `the history ends at version ${lastVersion}, but its head file records version ${head.head.seq}: versions were cut from the end`,
-      });
-    else if (hashAtHead !== undefined && hashAtHead !== head.head.hash)
-      problems.push({
-        file: hp,
-        line: 0,
-        kind: 'head',
-        message: `the head file names version ${head.head.seq} with another hash: the history was rewritten from there`,
-      });
+    const found = checkHead({
+      head,
+      headFile: hp,
+      file,
+      cutLine: torn ? endLine : endLine + 1,
+      seqField: 'version',
+      noun: 'history',
+      records: walker.records,
+      lastSeq: walker.last?.seq ?? 0,
+      hashAtHead,
+    });
+    problems.push(...found.problems);
+    notes.push(...found.notes);
     const checked = new Map<string, Awaited<ReturnType<typeof history.blobs.get>>>();
     for (const n of named) {
       const got = checked.get(n.digest) ?? (await history.blobs.get(n.digest));

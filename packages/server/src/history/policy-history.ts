@@ -9,7 +9,7 @@ import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GENESIS, isLineProblem, LineMac, openLine, sealLine } from '../audit/chain.js';
-import type { AuditClient } from '../audit/entry.js';
+import { type AuditClient, isAuditClient } from '../audit/entry.js';
 import { HeadWriter, headPath } from '../audit/head.js';
 import { readLines, tailOf } from '../audit/lines.js';
 import { isComponentId } from '../store.js';
@@ -47,7 +47,6 @@ export interface HistoryEntry {
 }
 
 const MAX_TEXT = 4 << 20;
-const VIA = new Set(['stdio', 'token', 'oauth', 'anonymous']);
 
 function invalid(message: string): never {
   throw new HistoryError('history-invalid', `policy history: ${message}`);
@@ -56,17 +55,14 @@ function invalid(message: string): never {
 /** A history record's fields as an entry, or undefined when they do not make one. */
 export function entryOf(fields: Readonly<Record<string, unknown>>): HistoryEntry | undefined {
   const f = fields as Partial<Record<keyof HistoryEntry, unknown>>;
-  const by = f.by as Partial<AuditClient> | undefined;
+  const by = f.by;
   if (
     typeof f.component !== 'string' ||
     !Number.isSafeInteger(f.version) ||
     typeof f.time !== 'string' ||
     (f.kind !== 'grants' && f.kind !== 'policy') ||
     typeof f.action !== 'string' ||
-    !by ||
-    typeof by.id !== 'string' ||
-    typeof by.role !== 'string' ||
-    !VIA.has(by.via as string)
+    !isAuditClient(by)
   )
     return undefined;
   return {
@@ -74,7 +70,7 @@ export function entryOf(fields: Readonly<Record<string, unknown>>): HistoryEntry
     version: f.version as number,
     time: f.time,
     kind: f.kind,
-    by: { id: by.id, role: by.role, via: by.via as AuditClient['via'] },
+    by: { id: by.id, role: by.role, via: by.via },
     action: f.action,
     ...(typeof f.reason === 'string' ? { reason: f.reason } : {}),
     ...(typeof f.before === 'string' ? { before: f.before } : {}),
@@ -121,7 +117,7 @@ export class PolicyHistory {
     if (change.kind !== 'grants' && change.kind !== 'policy')
       invalid('`kind` must be `grants` or `policy`');
     const by = change.by;
-    if (!by || typeof by.id !== 'string' || typeof by.role !== 'string' || !VIA.has(by.via))
+    if (!isAuditClient(by))
       invalid('`by` needs `id`, `role` and `via` (stdio, token, oauth or anonymous)');
     if (typeof change.action !== 'string' || change.action.length === 0)
       invalid('`action` must be a non-empty string');
