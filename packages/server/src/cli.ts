@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AppOptions } from './app.js';
+import type { Finding } from './audit/chain-walk.js';
 import {
   approvePolicyCommand,
   createTokenCommand,
@@ -14,6 +15,7 @@ import {
   quarantineCommand,
   revokeTokenCommand,
 } from './commands/access.js';
+import { createAuditKeyFile, verifyAuditFiles } from './commands/audit.js';
 import {
   embedManifestFile,
   inspectComponent,
@@ -21,6 +23,7 @@ import {
   loadComponent,
   unloadComponent,
 } from './commands/component.js';
+import { policyHistory, policyRollback } from './commands/history.js';
 import {
   type ExplainQuery,
   explainPolicy,
@@ -377,6 +380,70 @@ for (const [what, description] of [
   });
 }
 
+function versionArg(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a version number');
+  return Number(value);
+}
+
+const finding = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}: ${f.kind}: ${f.message}`;
+const short = (digest?: string) => (digest ? digest.slice(7, 19) : 'none');
+
+policy
+  .command('history')
+  .argument('[component]', 'one component (default: all)')
+  .argument('[version]', 'show this version with its texts before and after', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    'list the changes to grants and policies, who made them and when; the history is verified',
+  )
+  .action(async (componentId: string | undefined, version: number | undefined, o) => {
+    const r = await policyHistory({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      ...(componentId !== undefined ? { component: componentId } : {}),
+      ...(version !== undefined ? { version } : {}),
+    });
+    if (o.json) json(r);
+    else {
+      if (r.entries.length === 0) out('no history');
+      for (const e of r.entries)
+        out(
+          `${e.component}  v${e.version}  ${e.time}  ${e.kind}  ${e.action}  by ${e.by.id} (${e.by.role}, ${e.by.via})  ${short(e.before)} -> ${short(e.after)}${e.reason ? `  ${e.reason}` : ''}`,
+        );
+      if (r.texts) {
+        out(`--- before\n${r.texts.before ?? '(none)'}`);
+        out(`--- after\n${r.texts.after ?? '(none)'}`);
+      }
+      for (const n of r.report.notes) err(finding(n));
+      for (const p of r.report.problems) err(finding(p));
+    }
+    process.exitCode = r.report.ok ? EXIT.ok : EXIT.failed;
+  });
+
+policy
+  .command('rollback')
+  .argument('<component>', 'component id')
+  .argument('<version>', 'the version of its history to go back to', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    "restore a component's runtime grants as they were at a version of its history (recorded as a new version)",
+  )
+  .action(async (componentId: string, version: number, o) => {
+    const r = await policyRollback({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      component: componentId,
+      version,
+    });
+    if (o.json) json(r);
+    else if (!r.changed)
+      out(`${componentId}'s grants already are those of version ${version}; nothing changed`);
+    else
+      out(
+        `restored ${componentId}'s grants to version ${version} (recorded as version ${r.version}); a running server applies them at its next start`,
+      );
+  });
+
 const component = program.command('component').description('manage stored components');
 
 component
@@ -479,6 +546,45 @@ component
     out(
       `embedded ${r.tools.length} tool${r.tools.length === 1 ? '' : 's'} (${r.tools.join(', ')}) into ${r.out}`,
     );
+  });
+
+const audit = program.command('audit').description('check audit logs and make their keys');
+
+audit
+  .command('verify')
+  .argument('<file...>', 'the log files in order, or the live file (its rotated files are found)')
+  .option('--key-file <file>', 'check HMACs with this key (see `audit key create`)')
+  .option('--json', 'print the report as JSON')
+  .description(
+    'find changed, removed, reordered and cut records; exit 1 when there is any (a crash is a note)',
+  )
+  .action(async (files: string[], o) => {
+    const r = await verifyAuditFiles(files, o.keyFile ? { keyFile: o.keyFile as string } : {});
+    if (o.json) json(r);
+    else {
+      for (const f of [...r.problems, ...r.notes].sort(
+        (a, b) => r.files.indexOf(a.file) - r.files.indexOf(b.file) || a.line - b.line,
+      ))
+        out(finding(f));
+      const files = `${r.files.length} file${r.files.length === 1 ? '' : 's'}`;
+      out(
+        r.ok
+          ? `ok: ${r.records} records in ${files}${r.notes.length ? ` (${r.notes.length} note${r.notes.length === 1 ? '' : 's'})` : ''}`
+          : `failed: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.records} records in ${files}`,
+      );
+    }
+    process.exitCode = r.ok ? EXIT.ok : EXIT.failed;
+  });
+
+audit
+  .command('key')
+  .description('HMAC keys for audit logs')
+  .command('create')
+  .argument('<file>', 'where to write the new key (mode 0600; an existing file is not replaced)')
+  .description('write a new random HMAC key')
+  .action(async (file: string) => {
+    await createAuditKeyFile(file);
+    out(`wrote a new audit key to ${file}`);
   });
 
 program
