@@ -12,13 +12,14 @@ import {
   type PolicyDocument,
 } from '@mcpkit/wasm-policy';
 import { Access } from './access/access.js';
-import type { AuditSink } from './access/audit-sink.js';
 import { changedMessage, PolicyApprovals, PolicyChangedError } from './approvals.js';
+import { AuditLog, readAuditKey } from './audit/index.js';
 import { ComponentManager } from './components.js';
 import { EmergencyStop } from './emergency.js';
+import { PolicyHistory } from './history/index.js';
 import type { Logger } from './logging.js';
 import { PolicyError, serverPolicyFrom, serverRegistry } from './policies.js';
-import { McpkitServer } from './server.js';
+import { type AuditSink, McpkitServer } from './server.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
 export interface AppOptions {
@@ -39,7 +40,7 @@ export interface AppOptions {
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
   /** Where transpiled components are cached (default `$MCPKIT_CACHE_DIR`, else `<data dir>/cache/components`). */
   cacheDir?: string;
-  /** Where calls and changes are recorded. */
+  /** Where calls and changes are recorded (default: the server policy's `access.audit`). */
   audit?: AuditSink;
 }
 
@@ -53,6 +54,9 @@ export interface App {
   readonly server: McpkitServer;
   readonly access: Access;
   readonly emergency: EmergencyStop;
+  /** The audit log, when the server policy configures one. */
+  readonly audit: AuditSink | undefined;
+  readonly history: PolicyHistory;
   /** Every policy file the server runs under (server policy, what it extends, roles). */
   readonly policyFiles: readonly string[];
   /** Problems met restoring stored components (each skipped). */
@@ -108,6 +112,21 @@ export async function createApp(options: AppOptions): Promise<App> {
       options.logger.info({ files: check.fresh }, 'policy files approved on first use');
     }
   }
+  // The audit log opens (and writes its `start` record) before anything is served:
+  // a log that cannot be written stops the server here.
+  const settings = access.section?.audit;
+  const key = settings?.keyFile ? await readAuditKey(settings.keyFile) : undefined;
+  const ownLog = settings
+    ? AuditLog.open({
+        file: settings.file,
+        ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
+        ...(settings.keep !== undefined ? { keep: settings.keep } : {}),
+        ...(key ? { key } : {}),
+        ...(settings.arguments ? { arguments: settings.arguments } : {}),
+      })
+    : undefined;
+  const audit: AuditSink | undefined = options.audit ?? ownLog;
+  const history = new PolicyHistory(store.dir, key ? { key } : {});
   const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
   const cacheDir = options.cacheDir ?? process.env.MCPKIT_CACHE_DIR;
   const manager = new ComponentManager({
@@ -121,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.egress ? { egress: options.egress } : {}),
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     notice: (component, message) => options.logger.warn({ component }, message),
+    history,
   });
   const problems = await manager.restore();
   for (const p of problems)
@@ -151,7 +171,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     readOnly: options.readOnly === true,
     access,
     emergency,
-    ...(options.audit ? { audit: options.audit } : {}),
+    ...(audit ? { audit } : {}),
   });
   return {
     logger: options.logger,
@@ -163,6 +183,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     server,
     access,
     emergency,
+    audit,
+    history,
     policyFiles,
     problems,
     async close() {
@@ -170,6 +192,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       unwatchFile(store.quarantineSignal, onQuarantine);
       await server!.close();
       await pool.close();
+      ownLog?.close();
     },
   };
 }

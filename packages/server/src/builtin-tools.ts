@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ExtensionRegistry, quote } from '@mcpkit/wasm-policy';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Principal } from './access/principal.js';
+import { clientOf, type Principal } from './access/principal.js';
 import type { Role } from './access/roles.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import type { EmergencyStop } from './emergency.js';
@@ -147,6 +147,16 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
     false,
   ),
   tool(
+    'rollback-policy',
+    "Put a component's runtime grants back as they were at a version of its history (`mcpkit policy history`); the rollback is itself a new version.",
+    {
+      component_id: componentId,
+      version: { type: 'integer', minimum: 1, description: 'The version to go back to' },
+    },
+    ['component_id', 'version'],
+    false,
+  ),
+  tool(
     'quarantine-component',
     'Make a component uncallable at once, keeping it, its policy and its grants for inspection; its tools disappear from the list.',
     {
@@ -251,11 +261,11 @@ export async function callBuiltin(
             `role ${quote(ctx.role.name)} may not load ${quote(source)}: ${may.reason}; its role policy's \`role.sources\` lists what it may load`,
             true,
           );
-        const c = await manager.load(String(args.path));
+        const c = await manager.load(String(args.path), { by: clientOf(ctx.by) });
         return json({ status: 'component loaded', ...summary(c, index) });
       }
       case 'unload-component':
-        await manager.unload(String(args.id));
+        await manager.unload(String(args.id), clientOf(ctx.by));
         return json({ status: 'component unloaded', id: args.id });
       case 'list-components':
         return json({
@@ -283,30 +293,46 @@ export async function callBuiltin(
           id,
           { storage: { allow: [{ uri: details.uri, access: details.access }] } },
           ctx.role,
+          clientOf(ctx.by),
         );
         return json({ status: 'permission granted', component_id: id, storage: details });
       case 'grant-network-permission':
-        await manager.grant(id, { network: { allow: [{ host: details.host }] } }, ctx.role);
+        await manager.grant(
+          id,
+          { network: { allow: [{ host: details.host }] } },
+          ctx.role,
+          clientOf(ctx.by),
+        );
         return json({ status: 'permission granted', component_id: id, network: details });
       case 'grant-environment-variable-permission':
-        await manager.grant(id, { environment: { allow: [{ key: details.key }] } }, ctx.role);
+        await manager.grant(
+          id,
+          { environment: { allow: [{ key: details.key }] } },
+          ctx.role,
+          clientOf(ctx.by),
+        );
         return json({ status: 'permission granted', component_id: id, environment: details });
       case 'revoke-storage-permission':
         await manager.revokeStorage(
           id,
           String(details.uri),
           (details.access as ('read' | 'write')[]) ?? ['read', 'write'],
+          clientOf(ctx.by),
         );
         return json({ status: 'permission revoked', component_id: id, storage: details });
       case 'revoke-network-permission':
-        await manager.revokeNetwork(id, String(details.host));
+        await manager.revokeNetwork(id, String(details.host), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, network: details });
       case 'revoke-environment-variable-permission':
-        await manager.revokeEnvironment(id, String(details.key));
+        await manager.revokeEnvironment(id, String(details.key), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, environment: details });
       case 'reset-permission':
-        await manager.reset(id);
+        await manager.reset(id, clientOf(ctx.by));
         return json({ status: 'permissions reset', component_id: id });
+      case 'rollback-policy': {
+        await manager.rollback(id, Number(args.version), clientOf(ctx.by));
+        return json({ status: 'grants rolled back', component_id: id, version: args.version });
+      }
       case 'quarantine-component': {
         const c = await manager.quarantine(id, {
           by: ctx.by.id,

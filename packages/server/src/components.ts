@@ -22,9 +22,11 @@ import {
   quote,
   readPolicy,
 } from '@mcpkit/wasm-policy';
+import type { AuditClient } from './audit/index.js';
 import { CommandGuest } from './command-guest.js';
 import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
+import { type PolicyHistory, rollbackGrants } from './history/index.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
 import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
 import {
@@ -83,7 +85,16 @@ export interface ComponentManagerOptions {
   cacheDir?: string;
   /** Things worth telling the operator, such as exports that are not offered as tools. */
   notice?: (component: string, message: string) => void;
+  /** Where every change to a component's policy or grants is kept. */
+  history?: PolicyHistory;
 }
+
+/** Who made a change when no one else is named: the local operator. */
+export const OPERATOR_CLIENT: AuditClient = Object.freeze({
+  id: 'operator',
+  role: 'operator',
+  via: 'stdio',
+});
 
 export class LoadError extends Error {
   readonly code = 'load-failed';
@@ -210,7 +221,7 @@ export class ComponentManager {
    */
   async load(
     source: string,
-    options: { policyPath?: string; id?: string } = {},
+    options: { policyPath?: string; id?: string; by?: AuditClient } = {},
   ): Promise<LoadedComponent> {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('file://')) {
       throw new LoadError(`loading from ${quote(source)} is not supported: give a local file path`);
@@ -262,6 +273,9 @@ export class ComponentManager {
           `the policy of ${quote(id)} has ${misplaced.map((k) => `\`${k}\``).join(' and ')}, which only the server's own policies may have (who may connect is the operator's to say, not a component's)`,
         );
     }
+    const before = (await this.#o.store.has(id))
+      ? (await this.#o.store.read(id).catch(() => undefined))?.policyText
+      : undefined;
     const stored = await this.#o.store.put({
       id,
       source: path,
@@ -272,22 +286,46 @@ export class ComponentManager {
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
     });
+    let loaded: LoadedComponent;
     try {
-      const loaded = await this.#activate(stored);
-      this.#changed();
-      return loaded;
+      loaded = await this.#activate(stored);
     } catch (error) {
       await this.#o.store.remove(id);
       this.#loaded.delete(id);
       throw error;
     }
+    if (before !== policyText)
+      await this.#history(id, 'policy', 'load', options.by, before, policyText);
+    this.#changed();
+    return loaded;
   }
 
-  async unload(id: string): Promise<void> {
+  async #history(
+    component: string,
+    kind: 'grants' | 'policy',
+    action: string,
+    by: AuditClient | undefined,
+    before: string | undefined,
+    after: string | undefined,
+  ): Promise<void> {
+    await this.#o.history?.record({
+      component,
+      kind,
+      action,
+      by: by ?? OPERATOR_CLIENT,
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
+  }
+
+  async unload(id: string, by?: AuditClient): Promise<void> {
     if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
       throw new LoadError(`no component ${quote(id)} is loaded`);
+    const stored = await this.#o.store.read(id).catch(() => undefined);
     this.#loaded.delete(id);
     await this.#o.store.remove(id);
+    if (stored?.policyText !== undefined)
+      await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
     this.#changed();
   }
 
@@ -406,6 +444,7 @@ export class ComponentManager {
     id: string,
     fragment: Record<string, unknown>,
     bound?: GrantBound,
+    by?: AuditClient,
   ): Promise<LoadedComponent> {
     const c = this.#require(id);
     const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
@@ -440,7 +479,7 @@ export class ComponentManager {
     }
     const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
     const merged = mergePolicies(base, r.document, this.#o.registry);
-    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` });
+    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` }, 'grant', by);
   }
 
   /** Parse one rule the way a grant would be parsed, to compare with existing ones. */
@@ -465,6 +504,7 @@ export class ComponentManager {
     id: string,
     uri: string,
     access: readonly ('read' | 'write')[],
+    by?: AuditClient,
   ): Promise<LoadedComponent> {
     const c = this.#require(id);
     const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
@@ -482,10 +522,10 @@ export class ComponentManager {
         `${want.access.join(' and ')} access to ${quote(uri)}`,
         c.policy.storage.allow.some((r) => r.pattern === want.pattern),
       );
-    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } });
+    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } }, 'revoke', by);
   }
 
-  async revokeNetwork(id: string, host: string): Promise<LoadedComponent> {
+  async revokeNetwork(id: string, host: string, by?: AuditClient): Promise<LoadedComponent> {
     const c = this.#require(id);
     const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
     const grants = c.grants ?? emptyPolicy();
@@ -497,10 +537,10 @@ export class ComponentManager {
         c.policy.network.allow.some((r) => r.pattern === want.pattern),
       );
     }
-    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } });
+    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } }, 'revoke', by);
   }
 
-  async revokeEnvironment(id: string, key: string): Promise<LoadedComponent> {
+  async revokeEnvironment(id: string, key: string, by?: AuditClient): Promise<LoadedComponent> {
     const c = this.#require(id);
     this.#rule({ environment: { allow: [{ key }] } });
     const grants = c.grants ?? emptyPolicy();
@@ -512,7 +552,12 @@ export class ComponentManager {
         c.policy.environment.allow.some((r) => r.key === key),
       );
     }
-    return this.#setGrants(id, { ...grants, environment: { ...grants.environment, allow } });
+    return this.#setGrants(
+      id,
+      { ...grants, environment: { ...grants.environment, allow } },
+      'revoke',
+      by,
+    );
   }
 
   #notGranted(c: LoadedComponent, what: string, inPolicyFile: boolean): never {
@@ -566,18 +611,41 @@ export class ComponentManager {
     return loaded;
   }
 
-  async reset(id: string): Promise<LoadedComponent> {
+  async reset(id: string, by?: AuditClient): Promise<LoadedComponent> {
     this.#require(id);
-    return this.#setGrants(id, undefined);
+    return this.#setGrants(id, undefined, 'reset', by);
   }
 
-  async #setGrants(id: string, grants: PolicyDocument | undefined): Promise<LoadedComponent> {
+  /** Put a component's grants back as they were at `version` of its history (a new version). */
+  async rollback(id: string, version: number, by?: AuditClient): Promise<LoadedComponent> {
+    this.#require(id);
+    if (!this.#o.history) throw new LoadError('this server keeps no policy history');
+    await rollbackGrants({
+      store: this.#o.store,
+      history: this.#o.history,
+      component: id,
+      version,
+      by: by ?? OPERATOR_CLIENT,
+    });
+    return this.#reactivate(id);
+  }
+
+  async #setGrants(
+    id: string,
+    grants: PolicyDocument | undefined,
+    action: string,
+    by: AuditClient | undefined,
+  ): Promise<LoadedComponent> {
     const empty =
       !grants ||
       (grants.storage.allow.length === 0 &&
         grants.network.allow.length === 0 &&
         grants.environment.allow.length === 0);
-    await this.#o.store.writeGrants(id, empty ? undefined : policyText(grants, this.#o.registry));
+    const before = (await this.#o.store.read(id)).grantsText;
+    const after = empty ? undefined : policyText(grants, this.#o.registry);
+    await this.#o.store.writeGrants(id, after);
+    // Kept before the change takes effect: nothing is in force that the history does not show.
+    if (before !== after) await this.#history(id, 'grants', action, by, before, after);
     return this.#reactivate(id);
   }
 

@@ -15,9 +15,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { Access } from './access/access.js';
-import type { AuditRecordInput, AuditSink } from './access/audit-sink.js';
 import { clientOf, type Principal } from './access/principal.js';
 import type { Role } from './access/roles.js';
+import type { AuditEntry, AuditLog } from './audit/index.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import type { EmergencyStop } from './emergency.js';
@@ -51,6 +51,9 @@ export interface McpkitServerOptions {
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
 
+/** What the server needs of the audit log. */
+export type AuditSink = Pick<AuditLog, 'append' | 'healthy'>;
+
 /** How a call ended, for its audit record. */
 interface Verdict {
   readonly result: CallToolResult;
@@ -78,6 +81,7 @@ const ACTIONS: Record<string, string> = {
   'revoke-network-permission': 'revoke',
   'revoke-environment-variable-permission': 'revoke',
   'reset-permission': 'reset',
+  'rollback-policy': 'rollback',
   'quarantine-component': 'quarantine',
   'release-component': 'release',
   'emergency-stop': 'emergency-stop',
@@ -293,7 +297,7 @@ export class McpkitServer {
     const audit = this.#o.audit;
     if (!audit) return;
     const action = (this.builtins && ACTIONS[name]) || 'tool-call';
-    const entry: AuditRecordInput = {
+    const entry: AuditEntry = {
       client: clientOf(principal),
       ...(ctx.session ? { session: ctx.session } : {}),
       action: action === 'tool-call' && BUILTIN_NAMES.has(name) ? 'read' : action,

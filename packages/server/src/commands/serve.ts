@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Principal } from '../access/principal.js';
+import { clientOf, type Principal } from '../access/principal.js';
 import { type App, type AppOptions, createApp } from '../app.js';
 import { startHttpTransport } from '../transports/http.js';
 
@@ -24,6 +24,13 @@ export interface ServeOptions extends AppOptions {
   /** Serve HTTPS with this certificate and key (PEM files). */
   tls?: { certFile: string; keyFile: string; minVersion?: 'TLSv1.2' | 'TLSv1.3' };
 }
+
+/** The audit action of a refusal at the transport, by its code (default `auth`). */
+const REFUSAL_ACTIONS: Record<string, string> = {
+  'insufficient-scope': 'tool-call',
+  'rate-limited': 'rate-limit',
+  'session-of-another-identity': 'session',
+};
 
 export class ServeError extends Error {
   readonly code = 'serve-refused';
@@ -120,11 +127,28 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         );
         return { allowed: false, reason: may.reason, ...(headers ? { headers } : {}) };
       },
-      onRefused: (e) =>
+      onRefused: (e) => {
         log.warn(
           { client: e.principal?.id, code: e.code, remote: e.remote },
           `refused: ${e.message}`,
-        ),
+        );
+        try {
+          app.audit?.append({
+            client: e.principal
+              ? clientOf(e.principal)
+              : {
+                  id: `unauthenticated${e.remote ? ` ${e.remote}` : ''}`,
+                  role: 'none',
+                  via: 'anonymous',
+                },
+            action: REFUSAL_ACTIONS[e.code] ?? 'auth',
+            decision: 'denied',
+            reason: `${e.code}: ${e.message}`,
+          });
+        } catch (error) {
+          log.error({ err: error }, (error as Error).message);
+        }
+      },
       ...(tls ? { tls } : {}),
       ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
       ...(options.allowedOrigins?.length ? { allowedOrigins: options.allowedOrigins } : {}),
