@@ -152,6 +152,8 @@ export class ComponentManager {
   #serverPolicy: PolicyDocument;
   readonly #loaded = new Map<string, LoadedComponent>();
   readonly #listeners = new Set<() => void>();
+  /** The last change queued per component (see #exclusive). */
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(options: ComponentManagerOptions) {
     this.#o = options;
@@ -273,6 +275,34 @@ export class ComponentManager {
           `the policy of ${quote(id)} has ${misplaced.map((k) => `\`${k}\``).join(' and ')}, which only the server's own policies may have (who may connect is the operator's to say, not a component's)`,
         );
     }
+    return this.#exclusive(id, () =>
+      this.#store(id, {
+        path,
+        kind,
+        bytes,
+        ...(policyText !== undefined ? { policyText } : {}),
+        ...(policySource ? { policySource } : {}),
+        ...(manifestText !== undefined ? { manifestText } : {}),
+        ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
+        ...(options.by ? { by: options.by } : {}),
+      }),
+    );
+  }
+
+  async #store(
+    id: string,
+    input: {
+      path: string;
+      kind: 'module' | 'component';
+      bytes: Uint8Array;
+      policyText?: string;
+      policySource?: string;
+      manifestText?: string;
+      docsText?: string;
+      by?: AuditClient;
+    },
+  ): Promise<LoadedComponent> {
+    const { path, kind, bytes, policyText, policySource, manifestText, docsText } = input;
     const before = (await this.#o.store.has(id))
       ? (await this.#o.store.read(id).catch(() => undefined))?.policyText
       : undefined;
@@ -284,7 +314,7 @@ export class ComponentManager {
       ...(policyText !== undefined ? { policyText } : {}),
       ...(policySource ? { policySource } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
-      ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
+      ...(docsText !== undefined ? { docsText } : {}),
     });
     let loaded: LoadedComponent;
     try {
@@ -295,7 +325,7 @@ export class ComponentManager {
       throw error;
     }
     if (before !== policyText)
-      await this.#history(id, 'policy', 'load', options.by, before, policyText);
+      await this.#history(id, 'policy', 'load', input.by, before, policyText);
     this.#changed();
     return loaded;
   }
@@ -319,14 +349,16 @@ export class ComponentManager {
   }
 
   async unload(id: string, by?: AuditClient): Promise<void> {
-    if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
-      throw new LoadError(`no component ${quote(id)} is loaded`);
-    const stored = await this.#o.store.read(id).catch(() => undefined);
-    this.#loaded.delete(id);
-    await this.#o.store.remove(id);
-    if (stored?.policyText !== undefined)
-      await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
-    this.#changed();
+    return this.#exclusive(id, async () => {
+      if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
+        throw new LoadError(`no component ${quote(id)} is loaded`);
+      const stored = await this.#o.store.read(id).catch(() => undefined);
+      this.#loaded.delete(id);
+      await this.#o.store.remove(id);
+      if (stored?.policyText !== undefined)
+        await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
+      this.#changed();
+    });
   }
 
   async #activate(stored: StoredComponent): Promise<LoadedComponent> {
@@ -446,40 +478,50 @@ export class ComponentManager {
     bound?: GrantBound,
     by?: AuditClient,
   ): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
-      registry: this.#o.registry,
-      file: 'the grant',
-    });
-    if (!r.document) {
-      throw new LoadError(
-        `the grant is invalid: ${r.diagnostics
-          .filter((d) => d.severity === 'error')
-          .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
-          .join('; ')}`,
-      );
-    }
-    const beyond = outsideCeiling(r.document, this.#serverPolicy, this.#o.registry);
-    if (beyond.length > 0) {
-      throw new LoadError(
-        `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
-      );
-    }
-    if (bound && !bound.everything) {
-      const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
-      const byRole = bound.policy
-        ? role.map((b) =>
-            b.message.replace('what the server allows', `what role ${quote(bound.name)} may grant`),
-          )
-        : [`role ${quote(bound.name)} may grant nothing`];
-      if (byRole.length > 0)
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
+        registry: this.#o.registry,
+        file: 'the grant',
+      });
+      if (!r.document) {
         throw new LoadError(
-          `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
+          `the grant is invalid: ${r.diagnostics
+            .filter((d) => d.severity === 'error')
+            .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
+            .join('; ')}`,
         );
-    }
-    const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
-    const merged = mergePolicies(base, r.document, this.#o.registry);
-    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` }, 'grant', by);
+      }
+      const beyond = outsideCeiling(r.document, this.#serverPolicy, this.#o.registry);
+      if (beyond.length > 0) {
+        throw new LoadError(
+          `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
+        );
+      }
+      if (bound && !bound.everything) {
+        const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
+        const byRole = bound.policy
+          ? role.map((b) =>
+              b.message.replace(
+                'what the server allows',
+                `what role ${quote(bound.name)} may grant`,
+              ),
+            )
+          : [`role ${quote(bound.name)} may grant nothing`];
+        if (byRole.length > 0)
+          throw new LoadError(
+            `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
+          );
+      }
+      const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
+      const merged = mergePolicies(base, r.document, this.#o.registry);
+      return this.#setGrants(
+        id,
+        { ...merged, description: `runtime grants for ${id}` },
+        'grant',
+        by,
+      );
+    });
   }
 
   /** Parse one rule the way a grant would be parsed, to compare with existing ones. */
@@ -506,58 +548,74 @@ export class ComponentManager {
     access: readonly ('read' | 'write')[],
     by?: AuditClient,
   ): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
-    const grants = c.grants ?? emptyPolicy();
-    let removed = false;
-    const allow = grants.storage.allow.flatMap((r) => {
-      if (r.pattern !== want.pattern) return [r];
-      const left = r.access.filter((a) => !want.access.includes(a));
-      if (left.length < r.access.length) removed = true;
-      return left.length > 0 ? [{ ...r, access: left }] : [];
-    });
-    if (!removed)
-      this.#notGranted(
-        c,
-        `${want.access.join(' and ')} access to ${quote(uri)}`,
-        c.policy.storage.allow.some((r) => r.pattern === want.pattern),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
+      const grants = c.grants ?? emptyPolicy();
+      let removed = false;
+      const allow = grants.storage.allow.flatMap((r) => {
+        if (r.pattern !== want.pattern) return [r];
+        const left = r.access.filter((a) => !want.access.includes(a));
+        if (left.length < r.access.length) removed = true;
+        return left.length > 0 ? [{ ...r, access: left }] : [];
+      });
+      if (!removed)
+        this.#notGranted(
+          c,
+          `${want.access.join(' and ')} access to ${quote(uri)}`,
+          c.policy.storage.allow.some((r) => r.pattern === want.pattern),
+        );
+      return this.#setGrants(
+        id,
+        { ...grants, storage: { ...grants.storage, allow } },
+        'revoke',
+        by,
       );
-    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } }, 'revoke', by);
+    });
   }
 
   async revokeNetwork(id: string, host: string, by?: AuditClient): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
-    const grants = c.grants ?? emptyPolicy();
-    const allow = grants.network.allow.filter((r) => r.pattern !== want.pattern);
-    if (allow.length === grants.network.allow.length) {
-      this.#notGranted(
-        c,
-        `network access to ${quote(host)}`,
-        c.policy.network.allow.some((r) => r.pattern === want.pattern),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
+      const grants = c.grants ?? emptyPolicy();
+      const allow = grants.network.allow.filter((r) => r.pattern !== want.pattern);
+      if (allow.length === grants.network.allow.length) {
+        this.#notGranted(
+          c,
+          `network access to ${quote(host)}`,
+          c.policy.network.allow.some((r) => r.pattern === want.pattern),
+        );
+      }
+      return this.#setGrants(
+        id,
+        { ...grants, network: { ...grants.network, allow } },
+        'revoke',
+        by,
       );
-    }
-    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } }, 'revoke', by);
+    });
   }
 
   async revokeEnvironment(id: string, key: string, by?: AuditClient): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    this.#rule({ environment: { allow: [{ key }] } });
-    const grants = c.grants ?? emptyPolicy();
-    const allow = grants.environment.allow.filter((r) => r.key !== key);
-    if (allow.length === grants.environment.allow.length) {
-      this.#notGranted(
-        c,
-        `environment variable ${quote(key)}`,
-        c.policy.environment.allow.some((r) => r.key === key),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      this.#rule({ environment: { allow: [{ key }] } });
+      const grants = c.grants ?? emptyPolicy();
+      const allow = grants.environment.allow.filter((r) => r.key !== key);
+      if (allow.length === grants.environment.allow.length) {
+        this.#notGranted(
+          c,
+          `environment variable ${quote(key)}`,
+          c.policy.environment.allow.some((r) => r.key === key),
+        );
+      }
+      return this.#setGrants(
+        id,
+        { ...grants, environment: { ...grants.environment, allow } },
+        'revoke',
+        by,
       );
-    }
-    return this.#setGrants(
-      id,
-      { ...grants, environment: { ...grants.environment, allow } },
-      'revoke',
-      by,
-    );
+    });
   }
 
   #notGranted(c: LoadedComponent, what: string, inPolicyFile: boolean): never {
@@ -570,21 +628,25 @@ export class ComponentManager {
 
   /** Make a component uncallable, keeping everything of it; persisted, so a restart keeps it so. */
   async quarantine(id: string, who: { by: string; reason?: string }): Promise<LoadedComponent> {
-    this.#require(id);
-    const record: QuarantineRecord = {
-      by: who.by,
-      at: new Date().toISOString(),
-      ...(who.reason ? { reason: who.reason } : {}),
-    };
-    await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
-    return this.#reactivate(id);
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      const record: QuarantineRecord = {
+        by: who.by,
+        at: new Date().toISOString(),
+        ...(who.reason ? { reason: who.reason } : {}),
+      };
+      await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
+      return this.#reactivate(id);
+    });
   }
 
   async release(id: string): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
-    await this.#o.store.writeQuarantine(id, undefined);
-    return this.#reactivate(id);
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
+      await this.#o.store.writeQuarantine(id, undefined);
+      return this.#reactivate(id);
+    });
   }
 
   /**
@@ -612,22 +674,26 @@ export class ComponentManager {
   }
 
   async reset(id: string, by?: AuditClient): Promise<LoadedComponent> {
-    this.#require(id);
-    return this.#setGrants(id, undefined, 'reset', by);
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      return this.#setGrants(id, undefined, 'reset', by);
+    });
   }
 
   /** Put a component's grants back as they were at `version` of its history (a new version). */
   async rollback(id: string, version: number, by?: AuditClient): Promise<LoadedComponent> {
-    this.#require(id);
-    if (!this.#o.history) throw new LoadError('this server keeps no policy history');
-    await rollbackGrants({
-      store: this.#o.store,
-      history: this.#o.history,
-      component: id,
-      version,
-      by: by ?? OPERATOR_CLIENT,
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      if (!this.#o.history) throw new LoadError('this server keeps no policy history');
+      await rollbackGrants({
+        store: this.#o.store,
+        history: this.#o.history,
+        component: id,
+        version,
+        by: by ?? OPERATOR_CLIENT,
+      });
+      return this.#reactivate(id);
     });
-    return this.#reactivate(id);
   }
 
   async #setGrants(
@@ -647,6 +713,24 @@ export class ComponentManager {
     // Kept before the change takes effect: nothing is in force that the history does not show.
     if (before !== after) await this.#history(id, 'grants', action, by, before, after);
     return this.#reactivate(id);
+  }
+
+  /**
+   * Run changes to one component one after another: each reads the state the
+   * one before left, so concurrent grants never lose each other.
+   */
+  #exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(id) ?? Promise.resolve();
+    const run = before.then(change, change);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.#locks.set(id, tail);
+    void tail.then(() => {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    });
+    return run;
   }
 
   #require(id: string): LoadedComponent {
