@@ -4,16 +4,20 @@
 // JavaScript function on the SDK's McpServer, in the same run. Both sides take
 // thousands of calls to reach their steady speed (V8 compiles the hot paths
 // of the client and both servers in stages), so the first calls are reported
-// apart from the steady ones.
+// apart from the steady ones. Over HTTP, two more mcpkit servers take their
+// turns too: one whose clients authenticate with a JWT bearer token
+// (`call-http-auth`) and one that writes every call to an audit log
+// (`call-http-audit`), so their cost shows against plain `call-http`.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { median, percentile, printTable, type Report, type Row, wantsJson } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,8 +27,12 @@ const ECHO = join(ROOT, 'examples', 'echo', 'echo.wasm');
 const TARGET = 1.5;
 
 interface Target {
+  /** The case its rows belong to, when not the phase's own. */
+  case?: string;
   impl: 'mcpkit' | 'sdk-js';
   command: string[];
+  /** Sent with every request. */
+  headers?: Record<string, string>;
 }
 
 async function stdio(t: Target): Promise<{ client: Client; close(): Promise<void> }> {
@@ -62,7 +70,11 @@ async function overHttp(t: Target): Promise<{ client: Client; close(): Promise<v
     });
   });
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      ...(t.headers ? { requestInit: { headers: t.headers } } : {}),
+    }),
+  );
   return {
     client,
     close: async () => {
@@ -70,6 +82,39 @@ async function overHttp(t: Target): Promise<{ client: Client; close(): Promise<v
       child.kill('SIGTERM');
     },
   };
+}
+
+const AUTH_TARGET = 1.05;
+
+/** A server policy whose clients authenticate with JWTs of a key made here, and one such token. */
+async function oauthSetup(dir: string): Promise<{ policy: string; token: string }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+  const resource = 'https://mcp.bench.example/mcp';
+  writeFileSync(
+    join(dir, 'auth.yaml'),
+    [
+      'version: "1.0"',
+      'access:',
+      '  authentication:',
+      '    oauth:',
+      '      issuer: "https://issuer.bench.example"',
+      `      jwks: "${join(dir, 'jwks.json')}"`,
+      `      resource: "${resource}"`,
+      '      role_claim: mcpkit_role',
+      '',
+    ].join('\n'),
+  );
+  const token = await new SignJWT({ mcpkit_role: 'operator', scope: 'mcp' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+    .setIssuer('https://issuer.bench.example')
+    .setSubject('bench-client')
+    .setAudience(resource)
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(privateKey);
+  return { policy: join(dir, 'auth.yaml'), token };
 }
 
 /** Calls per phase: the first calls after connecting, more to warm up, then the measured ones. */
@@ -89,28 +134,53 @@ export async function runE2eBench(argv: readonly string[]): Promise<Report> {
   });
   const phases = argv.includes('--quick') ? PHASES.quick : PHASES.full;
   const data = mkdtempSync(join(tmpdir(), 'mcpkit-bench-e2e-'));
+  const serve = (dir: string, ...extra: string[]) => [
+    CLI,
+    'serve',
+    '--data-dir',
+    join(data, dir),
+    '--component',
+    ECHO,
+    '--no-builtin-tools',
+    ...extra,
+  ];
   const targets: Target[] = [
-    {
-      impl: 'mcpkit',
-      command: [CLI, 'serve', '--data-dir', data, '--component', ECHO, '--no-builtin-tools'],
-    },
+    { impl: 'mcpkit', command: serve('plain') },
     { impl: 'sdk-js', command: [SDK_SERVER] },
+  ];
+  const { policy: authPolicy, token } = await oauthSetup(data);
+  writeFileSync(
+    join(data, 'audit.yaml'),
+    `version: "1.0"\naccess:\n  audit:\n    file: ${join(data, 'audit.log')}\n`,
+  );
+  const httpOnly: Target[] = [
+    {
+      case: 'call-http-auth',
+      impl: 'mcpkit',
+      command: serve('auth', '--policy', authPolicy),
+      headers: { authorization: `Bearer ${token}` },
+    },
+    {
+      case: 'call-http-audit',
+      impl: 'mcpkit',
+      command: serve('audit', '--policy', join(data, 'audit.yaml')),
+    },
   ];
   const rows: Row[] = [];
   try {
-    for (const [caseId, connect] of [
-      ['call-stdio', stdio],
-      ['call-http', overHttp],
+    for (const [caseId, connect, all] of [
+      ['call-stdio', stdio, targets],
+      ['call-http', overHttp, [...targets, ...httpOnly]],
     ] as const) {
-      // Both servers run at once and take turns, call by call (the order
-      // alternating), so a noisy moment on the machine falls on both alike.
-      const servers = await Promise.all(targets.map((t) => connect(t)));
+      // The servers run at once and take turns, call by call (the order
+      // rotating), so a noisy moment on the machine falls on all alike.
+      const servers = await Promise.all(all.map((t) => connect(t)));
       try {
         const calls = servers.map((c, i) => async () => {
           const r = await c.client.callTool({ name: 'echo', arguments: { text: 'ping' } });
           const first = (r.content as Array<{ text?: string }>)[0];
           if (first?.text !== 'ping')
-            throw new Error(`${targets[i]!.impl} answered ${JSON.stringify(r)}`);
+            throw new Error(`${all[i]!.impl} answered ${JSON.stringify(r)}`);
         });
         const phase = async (n: number) => {
           const samples: number[][] = servers.map(() => []);
@@ -127,9 +197,9 @@ export async function runE2eBench(argv: readonly string[]): Promise<Report> {
         const cold = await phase(phases.cold);
         await phase(phases.warm);
         const measured = await phase(phases.measured);
-        for (const [i, t] of targets.entries()) {
+        for (const [i, t] of all.entries()) {
           rows.push({
-            case: caseId,
+            case: t.case ?? caseId,
             impl: t.impl,
             median_ns: median(measured[i]!),
             p99_ns: percentile(measured[i]!, 0.99),
@@ -155,7 +225,21 @@ export async function runE2eBench(argv: readonly string[]): Promise<Report> {
     mcpkit_over_sdk_js_cold_p50: ratio(c, 'cold_p50_ns'),
     target: TARGET,
   }));
-  const report: Report = { bench: 'e2e', node: process.version, rows, ratios };
+  const plain = rows.find((r) => r.case === 'call-http' && r.impl === 'mcpkit')!;
+  const over = ['call-http-auth', 'call-http-audit'].map((c) => {
+    const r = rows.find((x) => x.case === c)!;
+    return {
+      case: c,
+      over_call_http_p50: (r.median_ns as number) / (plain.median_ns as number),
+      target: c === 'call-http-auth' ? AUTH_TARGET : undefined,
+    };
+  });
+  const report: Report = {
+    bench: 'e2e',
+    node: process.version,
+    rows,
+    ratios: [...ratios, ...over],
+  };
   if (!wantsJson(argv)) {
     printTable(
       `tools/call round trip of a trivial tool: p50 (median) and p99 of ${phases.measured} calls after ${phases.cold + phases.warm} to warm up; cold_p50: the first ${phases.cold}`,
@@ -166,7 +250,17 @@ export async function runE2eBench(argv: readonly string[]): Promise<Report> {
     process.stdout.write(`\nratios (target: mcpkit p50 <= ${TARGET}x the plain JS tool)\n`);
     for (const r of ratios) {
       process.stdout.write(
-        `  ${r.case.padEnd(11)} ${r.mcpkit_over_sdk_js_p50.toFixed(2)}x  ${r.mcpkit_over_sdk_js_p50 <= TARGET ? 'ok' : 'OVER'}   (cold: ${r.mcpkit_over_sdk_js_cold_p50.toFixed(2)}x)\n`,
+        `  ${r.case.padEnd(15)} ${r.mcpkit_over_sdk_js_p50.toFixed(2)}x  ${r.mcpkit_over_sdk_js_p50 <= TARGET ? 'ok' : 'OVER'}   (cold: ${r.mcpkit_over_sdk_js_cold_p50.toFixed(2)}x)\n`,
+      );
+    }
+    process.stdout.write(
+      `\nmcpkit over HTTP, against itself without (target for auth: <= ${AUTH_TARGET}x)\n`,
+    );
+    for (const r of over) {
+      const verdict =
+        r.target === undefined ? '' : r.over_call_http_p50 <= r.target ? 'ok' : 'OVER';
+      process.stdout.write(
+        `  ${r.case.padEnd(15)} ${r.over_call_http_p50.toFixed(2)}x  ${verdict}\n`,
       );
     }
   }
