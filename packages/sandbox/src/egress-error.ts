@@ -13,6 +13,7 @@ export const EGRESS_ERROR_CODES = Object.freeze([
   'too-many-redirects',
   'aborted',
   'protocol',
+  'limited',
 ] as const);
 
 export type EgressErrorCode = (typeof EGRESS_ERROR_CODES)[number];

@@ -159,6 +159,7 @@ it('pins the error codes of the public API', () => {
       'too-many-redirects',
       'aborted',
       'protocol',
+      'limited',
     ],
   );
   assert.ok(Object.isFrozen(EGRESS_ERROR_CODES));

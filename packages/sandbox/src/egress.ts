@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { type CompiledPolicy, canonicalIp, type Decision } from '@mcpkit/wasm-policy';
+import type { EgressBudget } from './egress-budget.js';
 import { EgressError } from './egress-error.js';
 import {
   type EgressRequest,
@@ -46,6 +47,8 @@ export interface EgressOptions {
   timeoutMs?: number;
   /** Default 5. */
   maxRedirects?: number;
+  /** The component's `network.limits` budget, shared across its calls. */
+  budget?: EgressBudget;
 }
 
 const MiB = 1024 * 1024;
@@ -80,6 +83,7 @@ export class EgressService {
   readonly #maxRequestBytes: number;
   readonly #timeoutMs: number;
   readonly #maxRedirects: number;
+  readonly #budget: EgressBudget | undefined;
 
   constructor(options: EgressOptions) {
     this.#policy = options.policy;
@@ -91,6 +95,7 @@ export class EgressService {
     // setTimeout fires at once for anything longer than a signed 32-bit count.
     this.#timeoutMs = limit('timeoutMs', options.timeoutMs, 30_000, 2 ** 31 - 1);
     this.#maxRedirects = limit('maxRedirects', options.maxRedirects, 5);
+    this.#budget = options.budget?.limited ? options.budget : undefined;
   }
 
   async fetch(request: EgressRequest, signal?: AbortSignal): Promise<EgressResponse> {
@@ -136,10 +141,18 @@ export class EgressService {
     let prepared = prepareRequest(request, this.#maxRequestBytes);
     for (let redirects = 0; ; redirects++) {
       const dest = await this.#admit(url, prepared.method, signal);
+      const admission = this.#budget?.admit(dest.rule);
+      if (admission && !admission.ok)
+        throw new EgressError(
+          'limited',
+          `the request to \`${url.href}\` is refused by the policy's limits: ${admission.reason}`,
+          url.href,
+        );
       let res: Exchange;
       try {
         res = await exchange(dest, prepared, signal, this.#timeoutMs);
       } catch (err) {
+        admission?.release();
         throw classify(err, dest);
       }
       try {
@@ -175,7 +188,9 @@ export class EgressService {
           hop.url = url.href;
           continue;
         }
-        const body = await res.read(this.#maxResponseBytes);
+        const body = await res.read(
+          Math.min(this.#maxResponseBytes, admission?.maxResponseBytes ?? Number.POSITIVE_INFINITY),
+        );
         return {
           status: res.status,
           statusText: res.statusText,
@@ -189,12 +204,17 @@ export class EgressService {
         throw classify(err, dest);
       } finally {
         await res.close();
+        admission?.release();
       }
     }
   }
 
   /** Steps 1 and 2 for one hop: the URL, then the addresses its host resolves to. */
-  async #admit(url: URL, method: string, signal: AbortSignal): Promise<Destination> {
+  async #admit(
+    url: URL,
+    method: string,
+    signal: AbortSignal,
+  ): Promise<Destination & { rule: number | undefined }> {
     const byName = this.#policy.decideUrl(url, method);
     const bracketed = url.hostname.startsWith('[');
     const host = bracketed ? url.hostname.slice(1, -1) : url.hostname;
@@ -208,8 +228,10 @@ export class EgressService {
     }
     // WHATWG URL already turned every IPv4 spelling into dotted decimal; the
     // URL decision above was made on this exact address.
+    // The allow rule that let the URL through: its limits apply to the request.
+    const rule = byName.rule?.list === 'allow' ? byName.rule.index : undefined;
     if (bracketed || isIP(host) !== 0) {
-      return { url, address: canonicalIp(host) ?? host, servername: undefined };
+      return { url, address: canonicalIp(host) ?? host, servername: undefined, rule };
     }
     let addresses: string[];
     try {
@@ -238,7 +260,7 @@ export class EgressService {
       if (d.allowed) {
         // SNI carries no trailing dot (RFC 6066); the certificate check ignores it too.
         const servername = host.endsWith('.') ? host.slice(0, -1) : host;
-        return { url, address: canonicalIp(address) ?? address, servername };
+        return { url, address: canonicalIp(address) ?? address, servername, rule };
       }
       first ??= { address, decision: d };
     }

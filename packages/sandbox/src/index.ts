@@ -50,6 +50,7 @@ export {
   type EgressResponse,
   EgressService,
 } from './egress.js';
+export { type Admission, EgressBudget } from './egress-budget.js';
 export {
   CancelledError,
   ClosedError,

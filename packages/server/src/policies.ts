@@ -72,7 +72,11 @@ export function effectivePolicy(
   const bounds: PolicyDocument = {
     ...emptyPolicy(),
     storage: { allow: [], deny: server.storage.deny },
-    network: { allow: [], deny: server.network.deny },
+    network: {
+      allow: [],
+      deny: server.network.deny,
+      ...(server.network.limits ? { limits: server.network.limits } : {}),
+    },
     environment: { allow: [], deny: server.environment.deny },
     limits: server.limits,
     limitsAt: server.limitsAt,

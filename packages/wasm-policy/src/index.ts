@@ -52,18 +52,26 @@ export {
   parseIp,
 } from './ip.js';
 export { type LoadOptions, type LoadResult, loadPolicyFile } from './load.js';
-export { type CeilingViolation, intersectPolicy, mergePolicies, outsideCeiling } from './merge.js';
+export {
+  type CeilingViolation,
+  intersectPolicy,
+  mergePolicies,
+  minEgress,
+  outsideCeiling,
+} from './merge.js';
 export {
   ACCESSES,
   type Access,
   type CidrRule,
   CURRENT_VERSION,
+  type EgressLimits,
   type EnvRule,
   emptyPolicy,
   type HostRule,
   type Isolation,
   MAX_OPEN_FILES,
   type NetworkRule,
+  type NetworkSection,
   type PolicyDocument,
   type PortRange,
   type ResourceLimits,
@@ -74,6 +82,7 @@ export {
 } from './model.js';
 export { isPathError, isWithin, normalizePath, type PathError, resolvePath } from './path.js';
 export { formatBytes, formatDuration, parseBytes, parseCpu, parseDuration } from './quantity.js';
+export { SlidingWindow } from './rate-window.js';
 export { POLICY_SCHEMA_ID, policySchema } from './schema.js';
 export { serializeNetworkRule, serializePolicy } from './serialize.js';
 export {

@@ -9,10 +9,12 @@ import type { ExtensionRegistry } from './extension.js';
 import { expandBraces } from './glob.js';
 import {
   type Access,
+  type EgressLimits,
   type EnvRule,
   LIMIT_NAMES,
   type LimitName,
   type NetworkRule,
+  type NetworkSection,
   type PolicyDocument,
   type ResourceLimits,
   type RuleLists,
@@ -40,6 +42,32 @@ const envKey = (r: EnvRule) => r.key;
 
 function unionLists<R>(a: RuleLists<R>, b: RuleLists<R>, key: (r: R) => string): RuleLists<R> {
   return { allow: union(a.allow, b.allow, key), deny: union(a.deny, b.deny, key) };
+}
+
+/** Each egress limit the smaller of the two; absent when neither sets it. */
+export function minEgress(
+  a: EgressLimits | undefined,
+  b: EgressLimits | undefined,
+): EgressLimits | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const pick = (x?: number, y?: number) =>
+    x === undefined ? y : y === undefined ? x : Math.min(x, y);
+  const out: { -readonly [K in keyof EgressLimits]: EgressLimits[K] } = {};
+  const rpm = pick(a.requestsPerMinute, b.requestsPerMinute);
+  if (rpm !== undefined) out.requestsPerMinute = rpm;
+  const conns = pick(a.concurrentConnections, b.concurrentConnections);
+  if (conns !== undefined) out.concurrentConnections = conns;
+  const bytes = pick(a.maxResponseBytes, b.maxResponseBytes);
+  if (bytes !== undefined) out.maxResponseBytes = bytes;
+  return out;
+}
+
+function withLimits(
+  lists: RuleLists<NetworkRule>,
+  limits: EgressLimits | undefined,
+): NetworkSection {
+  return limits ? { ...lists, limits } : lists;
 }
 
 function minLimits(a: PolicyDocument, b: PolicyDocument) {
@@ -95,7 +123,10 @@ export function mergePolicies(
     ...(description !== undefined ? { description } : {}),
     extends: child.extends,
     storage: unionLists(base.storage, child.storage, storageKey),
-    network: unionLists(base.network, child.network, networkKey),
+    network: withLimits(
+      unionLists(base.network, child.network, networkKey),
+      minEgress(base.network.limits, child.network.limits),
+    ),
     environment: unionLists(base.environment, child.environment, envKey),
     limits,
     limitsAt,
@@ -199,12 +230,15 @@ export function intersectPolicy(
       allow: storageAllow,
       deny: union(policy.storage.deny, ceiling.storage.deny, storageKey),
     },
-    network: {
-      allow: policy.network.allow.filter((r) =>
-        ceiling.network.allow.some((c) => networkRuleCovers(c, r)),
-      ),
-      deny: union(policy.network.deny, ceiling.network.deny, networkKey),
-    },
+    network: withLimits(
+      {
+        allow: policy.network.allow.filter((r) =>
+          ceiling.network.allow.some((c) => networkRuleCovers(c, r)),
+        ),
+        deny: union(policy.network.deny, ceiling.network.deny, networkKey),
+      },
+      minEgress(policy.network.limits, ceiling.network.limits),
+    ),
     environment: {
       allow: policy.environment.allow.filter((r) =>
         ceiling.environment.allow.some((c) => envKeyCovers(c.key, r.key)),

@@ -26,6 +26,15 @@ export interface PortRange {
   readonly to: number;
 }
 
+/** How much of the network a component may use, counted over all its calls. */
+export interface EgressLimits {
+  readonly requestsPerMinute?: number;
+  /** Requests in flight at once (each redirect hop is one). */
+  readonly concurrentConnections?: number;
+  /** The largest response body, in bytes. */
+  readonly maxResponseBytes?: number;
+}
+
 /** Optional constraints a network rule may add to its host or CIDR. */
 export interface NetworkConstraints {
   readonly ports?: readonly PortRange[];
@@ -37,6 +46,8 @@ export interface NetworkConstraints {
   readonly paths?: readonly string[];
   /** Transport protocols, `tcp` or `udp`, for socket access. */
   readonly protocols?: readonly string[];
+  /** Allow rules only: limits on the requests this rule allows. */
+  readonly limits?: EgressLimits;
 }
 
 export interface HostRule extends NetworkConstraints {
@@ -61,6 +72,11 @@ export interface CidrRule extends NetworkConstraints {
 }
 
 export type NetworkRule = HostRule | CidrRule;
+
+export interface NetworkSection extends RuleLists<NetworkRule> {
+  /** Limits on all the component's requests together. */
+  readonly limits?: EgressLimits;
+}
 
 export interface EnvRule {
   /** A key (`API_KEY`), a prefix pattern (`APP_*`), or `*`. Case-sensitive. */
@@ -113,7 +129,7 @@ export interface PolicyDocument {
   /** As written, relative to the file that names them. */
   readonly extends: readonly string[];
   readonly storage: RuleLists<StorageRule>;
-  readonly network: RuleLists<NetworkRule>;
+  readonly network: NetworkSection;
   readonly environment: RuleLists<EnvRule>;
   readonly limits: ResourceLimits;
   /** Where each limit was set, for explanations. */

@@ -48,6 +48,21 @@ const storageRule = {
 
 const stringOrList = (items: JsonSchema) => ({ anyOf: [items, { type: 'array', items }] });
 
+const egressLimits = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Limits on the requests allowed (on a rule: those it allows; on the section: all), counted over all calls of the component.',
+  properties: {
+    requests_per_minute: { type: 'integer', minimum: 1 },
+    concurrent_connections: { type: 'integer', minimum: 1 },
+    max_response_size: {
+      type: ['string', 'integer'],
+      description: 'The largest response body, e.g. `1Mi`.',
+    },
+  },
+};
+
 const networkRule = {
   type: 'object',
   additionalProperties: false,
@@ -69,6 +84,7 @@ const networkRule = {
     methods: stringOrList({ type: 'string', pattern: '^[A-Za-z]+$' }),
     paths: stringOrList({ type: 'string', pattern: '^/' }),
     protocols: stringOrList({ enum: ['tcp', 'udp'] }),
+    limits: egressLimits,
   },
 };
 
@@ -141,7 +157,10 @@ const runtime = {
 export function policySchema(registry?: ExtensionRegistry): JsonSchema {
   const sections: Record<string, unknown> = {
     storage: lists(storageRule),
-    network: lists(networkRule),
+    network: {
+      ...lists(networkRule),
+      properties: { ...lists(networkRule).properties, limits: egressLimits },
+    },
     environment: lists(envRule),
     resources,
     runtime,

@@ -2,7 +2,7 @@
 // (runtime grants) and for showing a policy to a user.
 
 import type { ExtensionRegistry } from './extension.js';
-import type { NetworkRule, PolicyDocument, PortRange } from './model.js';
+import type { EgressLimits, NetworkRule, PolicyDocument, PortRange } from './model.js';
 import { formatBytes, formatDuration } from './quantity.js';
 
 function ports(list: readonly PortRange[]): Array<number | string> {
@@ -17,6 +17,15 @@ export function serializeNetworkRule(rule: NetworkRule): Record<string, unknown>
   if (rule.methods) out.methods = [...rule.methods];
   if (rule.paths) out.paths = [...rule.paths];
   if (rule.protocols) out.protocols = [...rule.protocols];
+  if (rule.limits) out.limits = serializeEgressLimits(rule.limits);
+  return out;
+}
+
+function serializeEgressLimits(l: EgressLimits): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (l.requestsPerMinute !== undefined) out.requests_per_minute = l.requestsPerMinute;
+  if (l.concurrentConnections !== undefined) out.concurrent_connections = l.concurrentConnections;
+  if (l.maxResponseBytes !== undefined) out.max_response_size = formatBytes(l.maxResponseBytes);
   return out;
 }
 
@@ -38,7 +47,11 @@ export function serializePolicy(
   const storage = lists(doc.storage, (r) => ({ uri: r.uri, access: [...r.access] }));
   if (storage) out.storage = storage;
   const network = lists(doc.network, serializeNetworkRule);
-  if (network) out.network = network;
+  if (network || doc.network.limits)
+    out.network = {
+      ...network,
+      ...(doc.network.limits ? { limits: serializeEgressLimits(doc.network.limits) } : {}),
+    };
   const environment = lists(doc.environment, (r) => ({ key: r.key }));
   if (environment) out.environment = environment;
   const l = doc.limits;

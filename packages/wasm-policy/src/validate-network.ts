@@ -4,10 +4,21 @@
 import { didYouMean, joinPointer, quote } from './diagnostics.js';
 import { isHostError, normalizeHost } from './host.js';
 import { formatCidr, parseCidr, parseIp } from './ip.js';
-import type { NetworkRule, PortRange, RuleLists } from './model.js';
+import type { EgressLimits, NetworkRule, NetworkSection, PortRange } from './model.js';
+import { parseBytes } from './quantity.js';
 import type { SectionReader } from './reader.js';
 
-const RULE_KEYS = ['host', 'cidr', 'ports', 'schemes', 'methods', 'paths', 'protocols'] as const;
+const RULE_KEYS = [
+  'host',
+  'cidr',
+  'ports',
+  'schemes',
+  'methods',
+  'paths',
+  'protocols',
+  'limits',
+] as const;
+const LIMIT_KEYS = ['requests_per_minute', 'concurrent_connections', 'max_response_size'] as const;
 export const SCHEMES = Object.freeze(['http', 'https', 'ws', 'wss']);
 export const METHODS = Object.freeze([
   'GET',
@@ -23,14 +34,17 @@ export const METHODS = Object.freeze([
 export const PROTOCOLS = Object.freeze(['tcp', 'udp']);
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443 };
 
-export function readNetwork(
-  r: SectionReader,
-  value: unknown,
-  pointer: string,
-): RuleLists<NetworkRule> {
-  const out = { allow: [] as NetworkRule[], deny: [] as NetworkRule[] };
-  const section = r.readMap(value, pointer, 'the `network` section', ['allow', 'deny']);
+export function readNetwork(r: SectionReader, value: unknown, pointer: string): NetworkSection {
+  const out: { allow: NetworkRule[]; deny: NetworkRule[]; limits?: EgressLimits } = {
+    allow: [],
+    deny: [],
+  };
+  const section = r.readMap(value, pointer, 'the `network` section', ['allow', 'deny', 'limits']);
   if (!section) return out;
+  if (section.limits !== undefined) {
+    const limits = readEgressLimits(r, section.limits, joinPointer(pointer, 'limits'));
+    if (limits) out.limits = limits;
+  }
   for (const list of ['allow', 'deny'] as const) {
     const lp = joinPointer(pointer, list);
     r.readList(section[list], lp, `\`network.${list}\``)?.forEach((item, i) => {
@@ -41,7 +55,52 @@ export function readNetwork(
   return out;
 }
 
+/** `requests_per_minute`, `concurrent_connections`, `max_response_size`. */
+function readEgressLimits(
+  r: SectionReader,
+  value: unknown,
+  pointer: string,
+): EgressLimits | undefined {
+  const map = r.readMap(value, pointer, '`limits`', LIMIT_KEYS);
+  if (!map) return undefined;
+  const out: { -readonly [K in keyof EgressLimits]: EgressLimits[K] } = {};
+  let ok = true;
+  const count = (key: 'requests_per_minute' | 'concurrent_connections') => {
+    const v = map[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      r.error(
+        'invalid-limit',
+        joinPointer(pointer, key),
+        `\`${key}\` must be a whole number of at least 1, not ${quote(v)}`,
+        'leave it out for no limit',
+      );
+      ok = false;
+      return undefined;
+    }
+    return v;
+  };
+  const rpm = count('requests_per_minute');
+  if (rpm !== undefined) out.requestsPerMinute = rpm;
+  const conns = count('concurrent_connections');
+  if (conns !== undefined) out.concurrentConnections = conns;
+  if (map.max_response_size !== undefined) {
+    const b = parseBytes(map.max_response_size);
+    if (!b.ok) {
+      r.error(
+        'invalid-quantity',
+        joinPointer(pointer, 'max_response_size'),
+        `\`max_response_size\` ${b.message}`,
+        'write e.g. `1Mi` or `512Ki`',
+      );
+      ok = false;
+    } else out.maxResponseBytes = b.value;
+  }
+  return ok ? out : undefined;
+}
+
 interface Constraints {
+  limits?: EgressLimits;
   ports?: PortRange[];
   schemes?: string[];
   methods?: string[];
@@ -73,6 +132,21 @@ function readNetworkRule(
   }
   const c: Constraints = {};
   let ok = readConstraints(r, map, pointer, c);
+  if (map.limits !== undefined) {
+    if (list === 'deny') {
+      r.error(
+        'limits-on-deny',
+        joinPointer(pointer, 'limits'),
+        'a `network.deny` rule refuses outright; `limits` belong on allow rules',
+        'move `limits` to the `network.allow` rule that allows these requests',
+      );
+      ok = false;
+    } else {
+      const limits = readEgressLimits(r, map.limits, joinPointer(pointer, 'limits'));
+      if (limits) c.limits = limits;
+      else ok = false;
+    }
+  }
   if (map.cidr !== undefined) {
     const p = joinPointer(pointer, 'cidr');
     const text = r.readString(map.cidr, p, '`cidr`');

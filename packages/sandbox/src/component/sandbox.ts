@@ -5,6 +5,7 @@
 
 import type { BridgeHandler } from '../bridge.js';
 import { type EgressOptions, type EgressRequest, EgressService } from '../egress.js';
+import { EgressBudget } from '../egress-budget.js';
 import { EgressError } from '../egress-error.js';
 import { CancelledError } from '../errors.js';
 import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
@@ -80,11 +81,14 @@ export interface ComponentCallResult {
 export class ComponentSandbox extends GuestSandbox {
   readonly component: LoadedComponent;
   readonly #options: ComponentSandboxOptions;
+  /** The policy's network limits, counted over all calls of this component. */
+  readonly #budget: EgressBudget;
 
   private constructor(options: ComponentSandboxOptions, component: LoadedComponent) {
     super(options);
     this.component = component;
     this.#options = options;
+    this.#budget = new EgressBudget(options.policy.network);
   }
 
   /** Load and check the component (typed errors for non-wasm, core modules, unsupported imports). */
@@ -122,6 +126,7 @@ export class ComponentSandbox extends GuestSandbox {
           ...this.#options.egress,
           policy: this.policy,
           component: this.id,
+          budget: this.#budget,
           onViolation: (v) => {
             violations.push(v);
             this.onViolation?.(v);

@@ -44,6 +44,8 @@ const BY_EGRESS: Record<EgressErrorCode, () => HttpErrorCode> = {
   'too-many-redirects': () => ({ tag: 'loop-detected' }),
   aborted: () => ({ tag: 'connection-terminated' }),
   protocol: () => ({ tag: 'HTTP-protocol-error' }),
+  // A policy limit refused it: as the policy refusing it, for the guest.
+  limited: () => ({ tag: 'HTTP-request-denied' }),
 };
 
 function egressCodeOf(error: unknown): EgressErrorCode | undefined {

@@ -219,6 +219,7 @@ describe('wasi:http outgoing requests', () => {
       'too-many-redirects': 'loop-detected',
       aborted: 'connection-terminated',
       protocol: 'HTTP-protocol-error',
+      limited: 'HTTP-request-denied',
     };
     assert.deepEqual(Object.keys(expected).sort(), [...EGRESS_ERROR_CODES].sort());
     for (const code of EGRESS_ERROR_CODES) {

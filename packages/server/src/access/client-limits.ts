@@ -2,7 +2,7 @@
 // tool calls at once. Each client counts apart, so one client's burst never
 // slows another.
 
-import { SlidingWindow } from '../mcp-extension/rate-limit.js';
+import { SlidingWindow } from '@mcpkit/wasm-policy';
 import type { ClientLimits } from './model.js';
 
 export class ClientLimiter {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SlidingWindow } from './rate-limit.js';
+import { SlidingWindow } from '@mcpkit/wasm-policy';
 import { compiled, policy } from './testing.js';
 
 describe('tools: rate limits', () => {

@@ -1,11 +1,16 @@
 // The compiled `mcp.tools` rules: deny rules first, then the allow rule that
 // matches the name, then that rule's parameter constraints, then its rate limit.
 
-import { type Decision, NameMatcher, quote, type RuleRef } from '@mcpkit/wasm-policy';
+import {
+  type Decision,
+  NameMatcher,
+  quote,
+  type RuleRef,
+  SlidingWindow,
+} from '@mcpkit/wasm-policy';
 import { ParameterCheck } from './constraint.js';
 import { decision, describeRule, invalid, type McpDecision, ruleRef } from './decision.js';
 import type { McpRuleLists, ToolRule } from './model.js';
-import { SlidingWindow } from './rate-limit.js';
 
 interface Conditions {
   /** "the `mcp.tools.allow` rule `x` (line n)" */

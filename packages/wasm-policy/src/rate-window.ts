@@ -1,5 +1,5 @@
 // A sliding-window rate limit: at most `max` calls in any `windowMs`, counted
-// per key (a tool name). Each key keeps the times of its last `max` calls in a
+// per key (a tool, a client, a network rule). Each key keeps the times of its last `max` calls in a
 // ring; a call is allowed when the oldest of them has left the window.
 
 interface Ring {
