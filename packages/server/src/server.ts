@@ -1,6 +1,8 @@
 // The MCP face of mcpkit: tools/list and tools/call over any transport, each
 // call decided by the server's and the component's `mcp:` policy, checked
-// against the tool's input schema, then run in the sandbox.
+// against the tool's input schema, then run in the sandbox; and the prompts,
+// resources and completions components offer (prompts.ts, resources.ts,
+// completions.ts), decided by the same policies.
 
 import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
 import { compilePolicy, quote } from '@mcpkit/wasm-policy';
@@ -8,18 +10,33 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  CompleteRequestSchema,
   ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
   type Tool,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
+import type { CatalogSource } from './catalog-source.js';
+import { clientChannel, type HandlerExtra } from './client-channel.js';
+import { complete } from './completions.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
 import type { Logger } from './logging.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
+import { DEFAULT_PAGE_SIZE, page } from './pagination.js';
+import { Prompts } from './prompts.js';
 import { ProtocolError } from './protocol-error.js';
+import { Resources } from './resources.js';
+import { Subscriptions } from './subscriptions.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
 import { storageReach } from './tool-reach.js';
 
@@ -36,6 +53,8 @@ export interface McpkitServerOptions {
   readOnly?: boolean;
   /** Largest arguments object, serialised, in bytes (default 1 MiB). */
   maxArgumentBytes?: number;
+  /** Entries per page of tools/list, prompts/list, resources/list and templates (default 100). */
+  pageSize?: number;
 }
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
@@ -55,9 +74,27 @@ export class McpkitServer {
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
   /** Per component, the sentence on the files it may use, added to its tools' descriptions. */
   readonly #reach = new Map<string, string | undefined>();
+  readonly #source: CatalogSource;
+  readonly prompts: Prompts;
+  readonly resources: Resources;
+  readonly #subscriptions = new Subscriptions();
+  /** The components as last indexed, to tell which were made anew. */
+  #indexed = new Map<string, LoadedComponent>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
+    this.#source = {
+      components: () => this.#o.manager.list(),
+      component: (id) => this.#o.manager.get(id),
+      policies: (componentId) => ({
+        componentId,
+        server: this.#serverMcp,
+        component: this.#componentMcp.get(componentId),
+      }),
+      notice: (component, message) => this.#o.logger.warn({ component }, message),
+    };
+    this.prompts = new Prompts(this.#source);
+    this.resources = new Resources(this.#source);
     options.manager.onChange(() => this.#reindex());
     this.#reindex();
   }
@@ -94,10 +131,22 @@ export class McpkitServer {
       this.#reach.set(c.meta.id, storageReach(c.effective));
     }
     this.#compileSchemas();
+    // Who served each watched URI before, to tell its watchers when that component changed.
+    const watched = [...this.#subscriptions.watched()].map((uri) => {
+      return { uri, owner: this.resources.owner(uri) };
+    });
+    this.prompts.reindex();
+    this.resources.reindex();
+    const now = new Map(this.#o.manager.list().map((c) => [c.meta.id, c]));
+    for (const { uri, owner } of watched)
+      if (owner !== undefined && now.get(owner) !== this.#indexed.get(owner))
+        this.#subscriptions.updated(uri);
+    this.#indexed = now;
     for (const s of this.#servers) {
-      s.sendToolListChanged().catch(() => {
-        // A session that went away does not need telling.
-      });
+      // A session that went away does not need telling.
+      s.sendToolListChanged().catch(() => {});
+      s.sendPromptListChanged().catch(() => {});
+      s.sendResourceListChanged().catch(() => {});
     }
   }
 
@@ -289,51 +338,124 @@ export class McpkitServer {
     }
   }
 
+  /** What a guest working on a client's request may use: cancellation, logging, progress, the client. */
+  #context(
+    server: Server,
+    extra: HandlerExtra,
+    logger: string,
+    progressToken?: string | number,
+  ): CallContext {
+    return {
+      signal: extra.signal,
+      client: clientChannel(server, extra),
+      log: (level: LogLevel, message: string) => {
+        // The SDK drops messages below the level the session set with logging/setLevel.
+        server
+          .sendLoggingMessage({ level, logger, data: message }, extra.sessionId)
+          .catch(() => {});
+      },
+      ...(progressToken !== undefined
+        ? {
+            progress: (progress: number, total?: number, message?: string) => {
+              extra
+                .sendNotification({
+                  method: 'notifications/progress',
+                  params: {
+                    progressToken,
+                    progress,
+                    ...(total !== undefined ? { total } : {}),
+                    ...(message ? { message } : {}),
+                  },
+                })
+                .catch(() => {});
+            },
+          }
+        : {}),
+    };
+  }
+
+  get #pageSize(): number {
+    return this.#o.pageSize ?? DEFAULT_PAGE_SIZE;
+  }
+
   /** A fresh SDK server bound to this one (one per stdio connection or HTTP session). */
   createSdkServer(): Server {
     const server = new Server(
       { name: SERVER_NAME, version: SERVER_VERSION },
       {
-        capabilities: { tools: { listChanged: true }, logging: {} },
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          completions: {},
+          logging: {},
+        },
         instructions:
           'mcpkit serves sandboxed WebAssembly tools. Each tool runs under a policy that decides which files, hosts and environment variables it may use; a refused capability comes back as an error saying what would allow it.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: this.listTools() }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const token = request.params._meta?.progressToken;
-      const ctx: CallContext = {
-        signal: extra.signal,
-        log: (level: LogLevel, message: string) => {
-          server
-            .sendLoggingMessage(
-              { level, logger: request.params.name, data: message },
-              extra.sessionId,
-            )
-            .catch(() => {});
-        },
-        ...(token !== undefined
-          ? {
-              progress: (progress: number, total?: number, message?: string) => {
-                extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: {
-                      progressToken: token,
-                      progress,
-                      ...(total !== undefined ? { total } : {}),
-                      ...(message ? { message } : {}),
-                    },
-                  })
-                  .catch(() => {});
-              },
-            }
-          : {}),
-      };
-      return this.callTool(request.params.name, request.params.arguments, ctx);
+    const size = this.#pageSize;
+    server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+      const p = page(this.listTools(), request.params?.cursor, size);
+      return { tools: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+      this.callTool(
+        request.params.name,
+        request.params.arguments,
+        this.#context(server, extra, request.params.name, request.params._meta?.progressToken),
+      ),
+    );
+    server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
+      const p = page(this.prompts.list(), request.params?.cursor, size);
+      return { prompts: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
+    });
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) =>
+      this.prompts.get(
+        request.params.name,
+        request.params.arguments ?? {},
+        this.#context(server, extra, request.params.name),
+      ),
+    );
+    server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+      const p = page(this.resources.list(), request.params?.cursor, size);
+      return { resources: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => {
+      const p = page(this.resources.listTemplates(), request.params?.cursor, size);
+      return {
+        resourceTemplates: p.items,
+        ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
+      };
+    });
+    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
+      this.resources.read(request.params.uri, this.#context(server, extra, request.params.uri)),
+    );
+    server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+      this.resources.resolve(request.params.uri, 'subscribe');
+      if (!this.#subscriptions.add(server, request.params.uri))
+        throw new ProtocolError(
+          ErrorCode.InvalidRequest,
+          'this session watches as many resources as it may; unsubscribe from some first',
+        );
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+      this.#subscriptions.remove(server, request.params.uri);
+      return {};
+    });
+    server.setRequestHandler(CompleteRequestSchema, async (request, extra) =>
+      complete(
+        request.params,
+        { source: this.#source, prompts: this.prompts, resources: this.resources },
+        this.#context(server, extra, 'completion'),
+      ),
+    );
     this.#servers.add(server);
-    server.onclose = () => this.#servers.delete(server);
+    server.onclose = () => {
+      this.#servers.delete(server);
+      this.#subscriptions.drop(server);
+    };
     return server;
   }
 
