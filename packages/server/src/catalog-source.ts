@@ -3,6 +3,7 @@
 
 import type { LoadedComponent } from './components.js';
 import type { OfferPolicies } from './exposure.js';
+import type { CallContext } from './guest.js';
 
 export interface CatalogSource {
   /** The components serving now. */
@@ -12,4 +13,6 @@ export interface CatalogSource {
   policies(componentId: string): OfferPolicies;
   /** Something worth telling the operator about a component's offer. */
   notice(componentId: string, message: string): void;
+  /** `ctx` as the component's guest sees it (its requests to the host decided for it). */
+  contextFor(componentId: string, ctx: CallContext): CallContext;
 }

@@ -61,7 +61,7 @@ export async function complete(
   if (!c?.guest.complete || !c.guest.catalog?.completions) return NONE;
   let answer: Completion;
   try {
-    answer = await c.guest.complete(request, ctx);
+    answer = await c.guest.complete(request, services.source.contextFor(componentId, ctx));
   } catch (error) {
     if (error instanceof GuestError)
       throw new ProtocolError(ErrorCode.InternalError, `completion failed: ${error.message}`);

@@ -103,7 +103,11 @@ export class Prompts {
       );
     let result: GetPromptResult;
     try {
-      result = await c.guest.getPrompt(p.definition.name, args, ctx);
+      result = await c.guest.getPrompt(
+        p.definition.name,
+        args,
+        this.#source.contextFor(p.componentId, ctx),
+      );
     } catch (error) {
       if (error instanceof GuestError)
         throw new ProtocolError(

@@ -130,7 +130,11 @@ export class Resources {
       );
     let result: ReadResourceResult;
     try {
-      result = await c.guest.readResource(uri, found.match, ctx);
+      result = await c.guest.readResource(
+        uri,
+        found.match,
+        this.#source.contextFor(found.componentId, ctx),
+      );
     } catch (error) {
       if (error instanceof GuestError)
         throw new ProtocolError(

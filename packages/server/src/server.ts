@@ -4,6 +4,7 @@
 // resources and completions components offer (prompts.ts, resources.ts,
 // completions.ts), decided by the same policies.
 
+import type { GrantRequest } from '@mcpkit/sandbox';
 import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
 import { compilePolicy, quote } from '@mcpkit/wasm-policy';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -29,6 +30,7 @@ import { clientChannel, type HandlerExtra } from './client-channel.js';
 import { complete } from './completions.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
+import { answerGuestRequest } from './guest-requests.js';
 import type { Logger } from './logging.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
@@ -80,6 +82,7 @@ export class McpkitServer {
   readonly #subscriptions = new Subscriptions();
   /** The components as last indexed, to tell which were made anew. */
   #indexed = new Map<string, LoadedComponent>();
+  readonly #watchedGuests = new WeakSet<object>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
@@ -92,6 +95,10 @@ export class McpkitServer {
         component: this.#componentMcp.get(componentId),
       }),
       notice: (component, message) => this.#o.logger.warn({ component }, message),
+      contextFor: (componentId, ctx) => {
+        const c = this.#o.manager.get(componentId);
+        return c ? this.#hostFor(c, ctx) : ctx;
+      },
     };
     this.prompts = new Prompts(this.#source);
     this.resources = new Resources(this.#source);
@@ -135,6 +142,15 @@ export class McpkitServer {
     const watched = [...this.#subscriptions.watched()].map((uri) => {
       return { uri, owner: this.resources.owner(uri) };
     });
+    for (const c of this.#o.manager.list()) {
+      // A guest whose offer changes while loaded (it said so) is indexed again.
+      if (!this.#watchedGuests.has(c.guest)) {
+        this.#watchedGuests.add(c.guest);
+        c.guest.onChange?.(() => {
+          if (this.#o.manager.get(c.meta.id)?.guest === c.guest) this.#reindex();
+        });
+      }
+    }
     this.prompts.reindex();
     this.resources.reindex();
     const now = new Map(this.#o.manager.list().map((c) => [c.meta.id, c]));
@@ -272,10 +288,10 @@ export class McpkitServer {
   ): Promise<CallToolResult> {
     const started = performance.now();
     // A guest that calls other tools does so as itself: its own policy decides.
-    const inner: CallContext = {
+    const inner = this.#hostFor(component, {
       ...ctx,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
-    };
+    });
     try {
       const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
       this.#o.logger.info(
@@ -330,12 +346,51 @@ export class McpkitServer {
       return await this.callTool(name, args, {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),
+        ...(ctx.client ? { client: ctx.client } : {}),
         depth,
       });
     } catch (error) {
       // A protocol error for a client (an unknown tool) is a plain failure for a guest.
       return textResult((error as Error).message, true);
     }
+  }
+
+  /**
+   * `ctx` with the component's requests to its host (asking the client,
+   * asking for a grant, telling subscribers) decided under its policy.
+   */
+  #hostFor(component: LoadedComponent, ctx: CallContext): CallContext {
+    const id = component.meta.id;
+    const budget = { used: 0 };
+    return {
+      ...ctx,
+      host: (request) =>
+        answerGuestRequest(request, {
+          componentId: id,
+          component: this.#componentMcp.get(id),
+          server: this.#serverMcp,
+          ctx,
+          budget,
+          requestGrant: (grant, reason) => this.#guestGrant(id, grant, reason, ctx),
+          resourceUpdated: (uri) => {
+            if (this.resources.owner(uri) !== id) return false;
+            this.#subscriptions.updated(uri);
+            return true;
+          },
+        }),
+    };
+  }
+
+  /** A component asks for a grant (`mcpkit:host/permissions`). */
+  async #guestGrant(
+    componentId: string,
+    _grant: GrantRequest,
+    _reason: string,
+    _ctx: CallContext,
+  ): Promise<void> {
+    throw new Error(
+      `component ${quote(componentId)} may not ask for grants: the server policy does not have a person approve them (\`mcp.grants.approval: elicit\`)`,
+    );
   }
 
   /** What a guest working on a client's request may use: cancellation, logging, progress, the client. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -30,10 +30,11 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** The CLI's `serve` on stdio, with an SDK client connected. */
+/** The CLI's `serve` on stdio, with an SDK client connected (declaring `capabilities`). */
 export async function stdioClient(
   args: string[],
   env: Record<string, string> = {},
+  capabilities: ClientCapabilities = {},
 ): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -45,7 +46,7 @@ export async function stdioClient(
   transport.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const client = new Client({ name: 'mcpkit-test', version: '1.0.0' });
+  const client = new Client({ name: 'mcpkit-test', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
