@@ -35,12 +35,13 @@ NPM_TOOLS="$TOOLS/npm-jco-$JCO_VERSION-cjs-$COMPONENTIZE_JS_VERSION"
 PY_TOOLS="$TOOLS/py-componentize-$COMPONENTIZE_PY_VERSION"
 CHECK_TOOLS="$TOOLS/check-shim-$CHECK_PREVIEW2_SHIM_VERSION-node-$CHECK_NODE_VERSION"
 
-ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools conformance)
+ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools conformance ask-js)
 
 # Where a component's sources live.
 component_dir() {
   case "$1" in
     conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
+    ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
     *) printf '%s\n' "$COMPONENTS/$1" ;;
   esac
 }
@@ -185,6 +186,12 @@ build_one() {
       build_js conformance conformance.js conformance \
         --disable http fetch-event stdio random
       ;;
+    ask-js)
+      sync_host_wit ask-js
+      sync_wasi_deps ask-js cli clocks filesystem io random sockets
+      build_js ask-js ask.js ask \
+        --disable http fetch-event stdio random clocks
+      ;;
     py-tools)
       log "building py-tools"
       (cd "$COMPONENTS/py-tools" &&
@@ -261,10 +268,11 @@ main() {
     done
   fi
   if [[ $check -eq 1 ]]; then
-    # The conformance fixture is checked by the suite itself (the server's conformance test).
+    # The server's test guests are checked by the server's tests (the
+    # conformance fixture by the suite itself).
     local checked=()
     for name in "${names[@]}"; do
-      [[ "$name" == conformance ]] || checked+=("$name")
+      [[ "$name" == conformance || "$name" == ask-js ]] || checked+=("$name")
     done
     if [[ ${#checked[@]} -gt 0 ]]; then run_check "${checked[@]}"; fi
   fi

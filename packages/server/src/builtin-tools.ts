@@ -176,6 +176,21 @@ export interface BuiltinContext {
   index: ToolIndex;
   registry: ExtensionRegistry;
   readOnly: boolean;
+  /**
+   * Approve a grant before it is made (a person, when the server policy says
+   * so); throws saying why it is refused.
+   */
+  approve?(componentId: string, fragment: Record<string, unknown>, tool: string): Promise<void>;
+}
+
+async function approvedGrant(
+  ctx: BuiltinContext,
+  id: string,
+  tool: string,
+  fragment: Record<string, unknown>,
+): Promise<void> {
+  await ctx.approve?.(id, fragment, tool);
+  await ctx.manager.grant(id, fragment);
 }
 
 /** Run a management tool; problems come back as error results, never as exceptions. */
@@ -224,15 +239,15 @@ export async function callBuiltin(
         });
       }
       case 'grant-storage-permission':
-        await manager.grant(id, {
+        await approvedGrant(ctx, id, name, {
           storage: { allow: [{ uri: details.uri, access: details.access }] },
         });
         return json({ status: 'permission granted', component_id: id, storage: details });
       case 'grant-network-permission':
-        await manager.grant(id, { network: { allow: [{ host: details.host }] } });
+        await approvedGrant(ctx, id, name, { network: { allow: [{ host: details.host }] } });
         return json({ status: 'permission granted', component_id: id, network: details });
       case 'grant-environment-variable-permission':
-        await manager.grant(id, { environment: { allow: [{ key: details.key }] } });
+        await approvedGrant(ctx, id, name, { environment: { allow: [{ key: details.key }] } });
         return json({ status: 'permission granted', component_id: id, environment: details });
       case 'revoke-storage-permission':
         await manager.revokeStorage(

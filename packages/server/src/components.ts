@@ -365,6 +365,18 @@ export class ComponentManager {
    */
   async grant(id: string, fragment: Record<string, unknown>): Promise<LoadedComponent> {
     const c = this.#require(id);
+    const document = this.prepareGrant(id, fragment);
+    const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
+    const merged = mergePolicies(base, document, this.#o.registry);
+    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` });
+  }
+
+  /**
+   * What `grant(id, fragment)` would add, parsed and checked against the
+   * ceiling; throws LoadError saying why it would be refused. Nothing changes.
+   */
+  prepareGrant(id: string, fragment: Record<string, unknown>): PolicyDocument {
+    this.#require(id);
     const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
       registry: this.#o.registry,
       file: 'the grant',
@@ -383,9 +395,7 @@ export class ComponentManager {
         `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
       );
     }
-    const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
-    const merged = mergePolicies(base, r.document, this.#o.registry);
-    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` });
+    return r.document;
   }
 
   /** Parse one rule the way a grant would be parsed, to compare with existing ones. */

@@ -24,6 +24,13 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import {
+  askApproval,
+  describeGrant,
+  grantFragment,
+  type Requester,
+  refusalMessage,
+} from './approval.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
 import type { CatalogSource } from './catalog-source.js';
 import { clientChannel, type HandlerExtra } from './client-channel.js';
@@ -258,6 +265,7 @@ export class McpkitServer {
         index: this.index,
         registry: this.#o.registry,
         readOnly: this.#o.readOnly === true,
+        approve: (id, fragment, tool) => this.#approve(id, fragment, { kind: 'client', tool }, ctx),
       });
     }
     const component = this.#o.manager.get(tool!.componentId);
@@ -381,16 +389,54 @@ export class McpkitServer {
     };
   }
 
-  /** A component asks for a grant (`mcpkit:host/permissions`). */
+  /**
+   * With `mcp.grants.approval: elicit`, a person approves `fragment` for
+   * `componentId` through the client first; throws saying why not. Grants
+   * beyond the ceiling are refused before anyone is asked.
+   */
+  async #approve(
+    componentId: string,
+    fragment: Record<string, unknown>,
+    by: Requester,
+    ctx: CallContext,
+  ): Promise<void> {
+    const rules = this.#serverMcp?.grants;
+    if (rules?.approval !== 'elicit') return;
+    const grant = this.#o.manager.prepareGrant(componentId, fragment);
+    const lines = describeGrant(grant);
+    const outcome = await askApproval(componentId, grant, by, ctx.client, {
+      timeoutMs: rules.timeoutMs,
+      signal: ctx.signal,
+    });
+    const entry = {
+      component: componentId,
+      grant: lines,
+      requestedBy: by.kind === 'client' ? `client (${by.tool})` : 'component',
+      approved: outcome.approved,
+    };
+    if (outcome.approved) this.#o.logger.info(entry, 'grant approved');
+    else {
+      this.#o.logger.warn({ ...entry, reason: outcome.reason }, 'grant refused');
+      throw new Error(refusalMessage(componentId, lines, outcome.reason));
+    }
+  }
+
+  /** A component asks for a grant (`mcpkit:host/permissions`): only ever with a person's approval. */
   async #guestGrant(
     componentId: string,
-    _grant: GrantRequest,
-    _reason: string,
-    _ctx: CallContext,
+    request: GrantRequest,
+    reason: string,
+    ctx: CallContext,
   ): Promise<void> {
-    throw new Error(
-      `component ${quote(componentId)} may not ask for grants: the server policy does not have a person approve them (\`mcp.grants.approval: elicit\`)`,
-    );
+    if (this.#o.readOnly)
+      throw new Error('this server runs with --read-only, which allows no grants');
+    if (this.#serverMcp?.grants.approval !== 'elicit')
+      throw new Error(
+        `component ${quote(componentId)} may not ask for grants: the server policy does not have a person approve them (\`mcp: { grants: { approval: elicit } }\`)`,
+      );
+    const fragment = grantFragment(request);
+    await this.#approve(componentId, fragment, { kind: 'component', reason }, ctx);
+    await this.#o.manager.grant(componentId, fragment);
   }
 
   /** What a guest working on a client's request may use: cancellation, logging, progress, the client. */
