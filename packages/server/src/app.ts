@@ -9,6 +9,8 @@ import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
 import { ComponentManager } from './components.js';
 import type { Logger } from './logging.js';
 import { serverPolicyFrom, serverRegistry } from './policies.js';
+import { openSecretStore } from './secret-stores.js';
+import type { SecretStore, SecretStoreKind } from './secrets.js';
 import { McpkitServer } from './server.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
@@ -30,6 +32,8 @@ export interface AppOptions {
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
   /** Where transpiled components are cached (default `$MCPKIT_CACHE_DIR`, else `<data dir>/cache/components`). */
   cacheDir?: string;
+  /** Where components' secrets are kept (default `$MCPKIT_SECRET_STORE`, else files in the data directory). */
+  secretStore?: SecretStoreKind;
 }
 
 export interface App {
@@ -40,6 +44,7 @@ export interface App {
   readonly pool: WorkerPool;
   readonly manager: ComponentManager;
   readonly server: McpkitServer;
+  readonly secrets: SecretStore;
   /** Problems met restoring stored components (each skipped). */
   readonly problems: readonly StoreProblem[];
   close(): Promise<void>;
@@ -68,6 +73,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   await store.init();
   const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
   const cacheDir = options.cacheDir ?? process.env.MCPKIT_CACHE_DIR;
+  const secrets = openSecretStore(
+    options.secretStore ?? (process.env.MCPKIT_SECRET_STORE === 'keyring' ? 'keyring' : 'file'),
+    store.dir,
+  );
   const manager = new ComponentManager({
     store,
     registry,
@@ -79,8 +88,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.egress ? { egress: options.egress } : {}),
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     notice: (component, message) => options.logger.warn({ component }, message),
+    secrets,
   });
   const problems = await manager.restore();
+  // Secrets changed by `mcpkit secret set` while serving apply without a restart.
+  const unwatch = secrets.watch?.((id) => {
+    if (!manager.get(id)) return;
+    manager.refresh(id).then(
+      () => options.logger.info({ component: id }, 'its secrets changed; made anew'),
+      (error: Error) => options.logger.error({ component: id }, error.message),
+    );
+  });
   for (const p of problems)
     options.logger.error({ component: p.id }, `skipped a stored component: ${p.message}`);
   const server = new McpkitServer({
@@ -89,6 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: options.logger,
     builtinTools: options.builtinTools !== false,
     readOnly: options.readOnly === true,
+    secrets,
   });
   return {
     logger: options.logger,
@@ -98,8 +117,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     pool,
     manager,
     server,
+    secrets,
     problems,
     async close() {
+      unwatch?.();
       await server.close();
       await pool.close();
     },

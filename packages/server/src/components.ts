@@ -27,6 +27,7 @@ import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
 import { effectivePolicy, parsePolicy, policyText } from './policies.js';
+import type { SecretStore } from './secrets.js';
 import {
   type ComponentMeta,
   type ComponentStore,
@@ -67,6 +68,8 @@ export interface ComponentManagerOptions {
   cacheDir?: string;
   /** Things worth telling the operator, such as exports that are not offered as tools. */
   notice?: (component: string, message: string) => void;
+  /** Each component's secrets, handed to its guest as environment variables its policy allows. */
+  secrets?: SecretStore;
 }
 
 export class LoadError extends Error {
@@ -286,12 +289,15 @@ export class ComponentManager {
         `runtime grants suspended, beyond what the server now allows: ${suspended.map((v) => v.message).join('; ')}. They stay stored and apply again once the server's ceiling (its policy, --allow-dir, --allow-host) covers them; revoke-* or reset-permission removes them.`,
       );
     const effective = effectivePolicy(policy, inForce, this.#serverPolicy, registry);
+    const env = await this.#envOf(id);
     const bytes = await readFile(stored.wasmPath);
     let guest: Guest;
     if (stored.meta.kind === 'component') {
-      guest = await this.#componentGuest(id, bytes, effective, stored).catch((error: Error) => {
-        throw new LoadError(error.message);
-      });
+      guest = await this.#componentGuest(id, bytes, effective, stored, env).catch(
+        (error: Error) => {
+          throw new LoadError(error.message);
+        },
+      );
     } else {
       const manifest = await this.#manifest(id, bytes, stored.manifestText);
       guest = await CommandGuest.create({
@@ -301,7 +307,7 @@ export class ComponentManager {
         policy: effective,
         manifest,
         ...(this.#o.pool ? { pool: this.#o.pool } : {}),
-        ...(this.#o.env ? { env: this.#o.env } : {}),
+        env,
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       });
     }
@@ -317,11 +323,37 @@ export class ComponentManager {
     return loaded;
   }
 
+  /**
+   * The environment a component's guest may be given (its policy filters it):
+   * the server's, with the component's secrets over it. Secrets that cannot be
+   * read are left out (said in the log), never guessed.
+   */
+  async #envOf(id: string): Promise<Record<string, string>> {
+    let secrets: Record<string, string> = {};
+    if (this.#o.secrets) {
+      try {
+        secrets = await this.#o.secrets.values(id);
+      } catch (error) {
+        this.#o.notice?.(id, `its secrets are left out: ${(error as Error).message}`);
+      }
+    }
+    return { ...this.#o.env, ...secrets };
+  }
+
+  /** Make a component anew from the store (its secrets changed, say). */
+  async refresh(id: string): Promise<LoadedComponent> {
+    this.#require(id);
+    const loaded = await this.#activate(await this.#o.store.read(id));
+    this.#changed();
+    return loaded;
+  }
+
   #componentGuest(
     id: string,
     bytes: Uint8Array,
     policy: PolicyDocument,
     stored: StoredComponent,
+    env: Readonly<Record<string, string>>,
   ): Promise<ComponentGuest> {
     return ComponentGuest.create({
       id,
@@ -331,7 +363,7 @@ export class ComponentManager {
       docs: docsFrom(stored.docsText),
       cacheDir: this.#o.cacheDir ?? join(this.#o.store.dir, 'cache', 'components'),
       ...(this.#o.pool ? { pool: this.#o.pool } : {}),
-      ...(this.#o.env ? { env: this.#o.env } : {}),
+      env,
       ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       ...(this.#o.egress ? { egress: this.#o.egress } : {}),
       onSkipped: (fn, reason) =>

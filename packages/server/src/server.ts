@@ -45,6 +45,7 @@ import { DEFAULT_PAGE_SIZE, page } from './pagination.js';
 import { Prompts } from './prompts.js';
 import { ProtocolError } from './protocol-error.js';
 import { Resources } from './resources.js';
+import type { SecretStore } from './secrets.js';
 import { Subscriptions } from './subscriptions.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
 import { storageReach } from './tool-reach.js';
@@ -64,6 +65,8 @@ export interface McpkitServerOptions {
   maxArgumentBytes?: number;
   /** Entries per page of tools/list, prompts/list, resources/list and templates (default 100). */
   pageSize?: number;
+  /** Components' secrets, for the secret management tools. */
+  secrets?: SecretStore;
 }
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
@@ -265,6 +268,7 @@ export class McpkitServer {
         index: this.index,
         registry: this.#o.registry,
         readOnly: this.#o.readOnly === true,
+        ...(this.#o.secrets ? { secrets: this.#o.secrets } : {}),
         approve: (id, fragment, tool) => this.#approve(id, fragment, { kind: 'client', tool }, ctx),
       });
     }

@@ -6,24 +6,12 @@
 // grant in force from its next call.
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Connected, call, ROOT, stdioClient, tempDir, text } from '../testing.js';
-
-const ASK = join(ROOT, 'packages', 'server', 'test', 'guests', 'ask-js');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'mcpkit-components');
-
-/** ask-js in a directory of its own (its policy grants nothing). */
-export function askGuest(dir: string, policy?: string): string {
-  const to = join(dir, 'ask-js');
-  mkdirSync(to, { recursive: true });
-  cpSync(join(ASK, 'ask-js.wasm'), join(to, 'ask-js.wasm'));
-  cpSync(join(ASK, 'wit'), join(to, 'wit'), { recursive: true });
-  writeFileSync(join(to, 'policy.yaml'), policy ?? 'version: "1.0"\n');
-  return join(to, 'ask-js.wasm');
-}
+import { type Connected, call, stdioClient, tempDir, text } from '../testing.js';
+import { askGuest, COMPONENT_CACHE as CACHE } from './guests.js';
 
 type Answer = () => Promise<ElicitResult>;
 

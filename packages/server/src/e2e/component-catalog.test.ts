@@ -6,7 +6,6 @@
 // it gone, with notifications, when it unloads.
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -15,19 +14,8 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Connected, call, ROOT, stdioClient, tempDir, text } from '../testing.js';
-
-const FIXTURE = join(ROOT, 'packages', 'server', 'test', 'conformance', 'conformance.wasm');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'mcpkit-components');
-
-/** The fixture in a directory of its own, with `policy` beside it. */
-export function fixtureWith(dir: string, policy: string): string {
-  const to = join(dir, 'conformance');
-  mkdirSync(to, { recursive: true });
-  cpSync(FIXTURE, join(to, 'conformance.wasm'));
-  writeFileSync(join(to, 'policy.yaml'), policy);
-  return join(to, 'conformance.wasm');
-}
+import { type Connected, call, stdioClient, tempDir, text } from '../testing.js';
+import { COMPONENT_CACHE as CACHE, conformanceFixture } from './guests.js';
 
 const POLICY = [
   'version: "1.0"',
@@ -66,7 +54,7 @@ describe('a component that serves prompts and resources', () => {
 
   before(async () => {
     const dir = tempDir();
-    const wasm = fixtureWith(dir, POLICY);
+    const wasm = conformanceFixture(dir, POLICY);
     const env = { MCPKIT_CACHE_DIR: CACHE };
     conn = await stdioClient(['--data-dir', join(dir, 'data'), '--component', wasm], env, {
       elicitation: {},

@@ -4,7 +4,7 @@
 // paged, watched, and gone (with notifications) when the component unloads.
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -13,19 +13,8 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Connected, call, ROOT, stdioClient, tempDir, text } from '../testing.js';
-
-const GUEST = join(ROOT, 'packages', 'server', 'test', 'guests', 'catalog');
-
-/** A copy of the catalog guest (wasm, manifest, policy) in a directory of its own. */
-export function catalogGuest(dir: string, policy?: string): string {
-  const to = join(dir, 'catalog');
-  mkdirSync(to, { recursive: true });
-  for (const f of ['catalog.wasm', 'catalog.tools.json', 'policy.yaml'])
-    cpSync(join(GUEST, f), join(to, f));
-  if (policy !== undefined) writeFileSync(join(to, 'policy.yaml'), policy);
-  return join(to, 'catalog.wasm');
-}
+import { type Connected, call, stdioClient, tempDir, text } from '../testing.js';
+import { catalogGuest } from './guests.js';
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (e: Error) => {
