@@ -12,7 +12,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogSource } from './catalog-source.js';
 import type { ClientIdentity } from './exposure.js';
-import { type CallContext, type Completion, type CompletionRequest, GuestError } from './guest.js';
+import type { CallContext, Completion, CompletionRequest } from './guest.js';
+import { guestAnswer } from './guest-answer.js';
 import type { Prompts } from './prompts.js';
 import { ProtocolError } from './protocol-error.js';
 import type { Resources } from './resources.js';
@@ -59,14 +60,11 @@ export async function complete(
   }
   const c = services.source.component(componentId);
   if (!c?.guest.complete || !c.guest.catalog?.completions) return NONE;
-  let answer: Completion;
-  try {
-    answer = await c.guest.complete(request, services.source.contextFor(componentId, ctx));
-  } catch (error) {
-    if (error instanceof GuestError)
-      throw new ProtocolError(ErrorCode.InternalError, `completion failed: ${error.message}`);
-    throw error;
-  }
+  const answer: Completion = await guestAnswer(
+    () => c.guest.complete!(request, services.source.contextFor(componentId, ctx)),
+    undefined,
+    { failed: 'completion', what: 'suggestions', componentId },
+  );
   const values = answer.values.filter((v) => typeof v === 'string').slice(0, MAX_COMPLETIONS);
   const total =
     typeof answer.total === 'number' && answer.total >= values.length ? answer.total : undefined;

@@ -43,22 +43,15 @@ export function exposure(
   _client?: ClientIdentity,
 ): Exposure {
   const { server, component, componentId } = policies;
-  if (offer.kind === 'prompt') {
-    const s = server?.prompts?.decide(offer.name, offer.args);
-    if (s && !s.allowed)
-      return { allowed: false, reason: `the server policy does not allow it: ${s.reason}` };
-    const c = component?.prompts?.decide(offer.own, offer.args);
-    if (c && !c.allowed)
-      return {
-        allowed: false,
-        reason: `the policy of component ${quote(componentId)} does not allow it: ${c.reason}`,
-      };
-    return ALLOWED;
-  }
-  const s = server?.resources?.decide(offer.uri, offer.operation);
+  // Server rules see the name clients use; the component's own rules, its own name.
+  const decide = (mcp: CompiledMcp | undefined, own: boolean) =>
+    offer.kind === 'prompt'
+      ? mcp?.prompts?.decide(own ? offer.own : offer.name, offer.args)
+      : mcp?.resources?.decide(offer.uri, offer.operation);
+  const s = decide(server, false);
   if (s && !s.allowed)
     return { allowed: false, reason: `the server policy does not allow it: ${s.reason}` };
-  const c = component?.resources?.decide(offer.uri, offer.operation);
+  const c = decide(component, true);
   if (c && !c.allowed)
     return {
       allowed: false,

@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { canElicit, canSample } from './client-channel.js';
 import type { CallContext } from './guest.js';
+import { schemaIssues } from './guest-answer.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
 
@@ -67,13 +68,6 @@ function parseObject(text: string, what: string): Record<string, unknown> | stri
     : `${what} must be a JSON object`;
 }
 
-function issues(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.map(String).join('.') || 'the request'}: ${i.message}`)
-    .join('; ');
-}
-
 const ask = (scope: GuestRequestScope) => ({
   timeoutMs: CLIENT_REQUEST_TIMEOUT_MS,
   ...(scope.ctx.signal ? { signal: scope.ctx.signal } : {}),
@@ -86,7 +80,7 @@ async function createMessage(params: string, scope: GuestRequestScope): Promise<
   if (typeof parsed === 'string') return refuse(parsed);
   const checked = CreateMessageRequestParamsSchema.safeParse(parsed);
   if (!checked.success)
-    return refuse(`the sampling request is not valid MCP: ${issues(checked.error)}`);
+    return refuse(`the sampling request is not valid MCP: ${schemaIssues(checked.error)}`);
   scope.budget.used++;
   try {
     const result = await scope.ctx.client!.createMessage(checked.data, ask(scope));
@@ -107,7 +101,7 @@ async function elicit(
   if (typeof schema === 'string') return refuse(schema);
   const checked = ElicitRequestFormParamsSchema.safeParse({ message, requestedSchema: schema });
   if (!checked.success)
-    return refuse(`the elicitation request is not valid MCP: ${issues(checked.error)}`);
+    return refuse(`the elicitation request is not valid MCP: ${schemaIssues(checked.error)}`);
   scope.budget.used++;
   let result: Awaited<ReturnType<NonNullable<CallContext['client']>['elicit']>>;
   try {

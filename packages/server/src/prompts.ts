@@ -14,7 +14,8 @@ import {
 import { PROMPT_NAME } from './catalog.js';
 import type { CatalogSource } from './catalog-source.js';
 import { type ClientIdentity, exposure } from './exposure.js';
-import { type CallContext, GuestError } from './guest.js';
+import type { CallContext } from './guest.js';
+import { guestAnswer } from './guest-answer.js';
 import { type Indexed, NameIndex } from './name-index.js';
 import { ProtocolError } from './protocol-error.js';
 
@@ -101,30 +102,11 @@ export class Prompts {
         ErrorCode.InternalError,
         `the component of prompt ${quote(name)} is no longer loaded`,
       );
-    let result: GetPromptResult;
-    try {
-      result = await c.guest.getPrompt(
-        p.definition.name,
-        args,
-        this.#source.contextFor(p.componentId, ctx),
-      );
-    } catch (error) {
-      if (error instanceof GuestError)
-        throw new ProtocolError(
-          ErrorCode.InternalError,
-          `prompt ${quote(name)} failed: ${error.message}`,
-        );
-      throw error;
-    }
-    const checked = GetPromptResultSchema.safeParse(result);
-    if (!checked.success)
-      throw new ProtocolError(
-        ErrorCode.InternalError,
-        `component ${quote(p.componentId)} returned a prompt that is not valid MCP: ${checked.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.') || 'the result'}: ${i.message}`)
-          .join('; ')}`,
-      );
-    return checked.data;
+    return guestAnswer(
+      () =>
+        c.guest.getPrompt!(p.definition.name, args, this.#source.contextFor(p.componentId, ctx)),
+      GetPromptResultSchema,
+      { failed: `prompt ${quote(name)}`, what: 'a prompt', componentId: p.componentId },
+    );
   }
 }

@@ -16,7 +16,8 @@ import {
 import { uriProblem } from './catalog.js';
 import type { CatalogSource } from './catalog-source.js';
 import { type ClientIdentity, type Exposure, exposure } from './exposure.js';
-import { type CallContext, GuestError } from './guest.js';
+import type { CallContext } from './guest.js';
+import { guestAnswer } from './guest-answer.js';
 import type { Operation } from './mcp-extension/index.js';
 import { ProtocolError } from './protocol-error.js';
 import { type ResolvedResource, ResourceIndex } from './resource-index.js';
@@ -128,32 +129,14 @@ export class Resources {
         ErrorCode.InternalError,
         `the component of resource ${quote(uri)} is no longer loaded`,
       );
-    let result: ReadResourceResult;
-    try {
-      result = await c.guest.readResource(
-        uri,
-        found.match,
-        this.#source.contextFor(found.componentId, ctx),
-      );
-    } catch (error) {
-      if (error instanceof GuestError)
-        throw new ProtocolError(
-          ErrorCode.InternalError,
-          `reading ${quote(uri)} failed: ${error.message}`,
-        );
-      throw error;
-    }
-    const checked = ReadResourceResultSchema.safeParse(result);
-    if (!checked.success)
-      throw new ProtocolError(
-        ErrorCode.InternalError,
-        `component ${quote(found.componentId)} returned contents that are not valid MCP: ${checked.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.') || 'the result'}: ${i.message}`)
-          .join('; ')}`,
-      );
+    const result = await guestAnswer(
+      () =>
+        c.guest.readResource!(uri, found.match, this.#source.contextFor(found.componentId, ctx)),
+      ReadResourceResultSchema,
+      { failed: `reading ${quote(uri)}`, what: 'contents', componentId: found.componentId },
+    );
     // A guest may return more than the URI asked for; each one must be readable too.
-    for (const content of checked.data.contents) {
+    for (const content of result.contents) {
       if (content.uri === uri) continue;
       const d = uriProblem(content.uri)
         ? { allowed: false as const, reason: 'it is not a valid URI' }
@@ -164,6 +147,6 @@ export class Resources {
           `reading ${quote(uri)} returned contents of ${quote(content.uri)}, which may not be read: ${d.reason}`,
         );
     }
-    return checked.data;
+    return result;
   }
 }

@@ -1,6 +1,7 @@
 // Shared by the server's tests: temporary trees, the CLI as a child process,
 // SDK clients over stdio and HTTP.
 
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,4 +105,12 @@ export async function call(
   args: Record<string, unknown> = {},
 ): Promise<CallToolResult> {
   return (await c.client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** `p` fails with a message matching `pattern` (a JSON-RPC error, say). */
+export async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error) => {
+    assert.match(e.message, pattern);
+    return true;
+  });
 }

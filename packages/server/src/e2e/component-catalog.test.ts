@@ -14,7 +14,7 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Connected, call, stdioClient, tempDir, text } from '../testing.js';
+import { type Connected, call, rejectsWith, stdioClient, tempDir, text } from '../testing.js';
 import { COMPONENT_CACHE as CACHE, conformanceFixture } from './guests.js';
 
 const POLICY = [
@@ -34,13 +34,6 @@ const POLICY = [
   '      - uri: "test://static-binary"',
   '        operations: [read]',
 ].join('\n');
-
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error) => {
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 describe('a component that serves prompts and resources', () => {
   let conn: Connected;
@@ -112,7 +105,7 @@ describe('a component that serves prompts and resources', () => {
       type: 'text',
       text: "Prompt with arguments: arg1='one', arg2='two'",
     });
-    await rejects(
+    await rejectsWith(
       conn.client.getPrompt({ name: 'test_prompt_with_image' }),
       /not allowed: the policy of component `conformance` does not allow it/,
     );
@@ -131,7 +124,7 @@ describe('a component that serves prompts and resources', () => {
       templateTest: true,
       data: 'Data for ID: 42',
     });
-    await rejects(
+    await rejectsWith(
       conn.client.readResource({ uri: 'test://static-binary' }),
       /read of resource `test:\/\/static-binary` is not allowed/,
     );
@@ -180,7 +173,7 @@ describe('a component that serves prompts and resources', () => {
     assert.deepEqual((await conn.client.listPrompts()).prompts, []);
     assert.deepEqual((await conn.client.listResources()).resources, []);
     assert.deepEqual((await conn.client.listResourceTemplates()).resourceTemplates, []);
-    await rejects(
+    await rejectsWith(
       conn.client.readResource({ uri: 'test://static-text' }),
       /no loaded component offers resource/,
     );

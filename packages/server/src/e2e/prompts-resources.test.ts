@@ -13,15 +13,8 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Connected, call, stdioClient, tempDir, text } from '../testing.js';
+import { type Connected, call, rejectsWith, stdioClient, tempDir, text } from '../testing.js';
 import { catalogGuest } from './guests.js';
-
-async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error) => {
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 describe('prompts and resources of a WASI command module', () => {
   let conn: Connected;
@@ -77,12 +70,12 @@ describe('prompts and resources of a WASI command module', () => {
   });
 
   it('refuses a prompt without its required argument, with one it does not take, or unknown', async () => {
-    await rejects(conn.client.getPrompt({ name: 'greeting' }), /needs the argument `name`/);
-    await rejects(
+    await rejectsWith(conn.client.getPrompt({ name: 'greeting' }), /needs the argument `name`/);
+    await rejectsWith(
       conn.client.getPrompt({ name: 'greeting', arguments: { name: 'x', tone: 'warm' } }),
       /has no argument `tone` \(it takes `name`\)/,
     );
-    await rejects(conn.client.getPrompt({ name: 'farewell' }), /unknown prompt `farewell`/);
+    await rejectsWith(conn.client.getPrompt({ name: 'farewell' }), /unknown prompt `farewell`/);
   });
 
   it('lists resources and templates', async () => {
@@ -114,18 +107,18 @@ describe('prompts and resources of a WASI command module', () => {
   });
 
   it("refuses a read the component's own policy denies, naming the rule", async () => {
-    await rejects(
+    await rejectsWith(
       conn.client.readResource({ uri: 'notes://private' }),
       /read of resource `notes:\/\/private` is not allowed: the policy of component `catalog` does not allow it: read denied by the `mcp.resources.deny` rule `notes:\/\/private`/,
     );
   });
 
   it('refuses URIs nobody offers and URIs with dot segments', async () => {
-    await rejects(
+    await rejectsWith(
       conn.client.readResource({ uri: 'notes://elsewhere' }),
       /no loaded component offers resource/,
     );
-    await rejects(
+    await rejectsWith(
       conn.client.readResource({ uri: 'notes://day/../private' }),
       /has a `\.` or `\.\.` path segment/,
     );
@@ -142,7 +135,7 @@ describe('prompts and resources of a WASI command module', () => {
       argument: { name: 'day', value: '2024-01-0' },
     });
     assert.deepEqual(days.completion.values, ['2024-01-01', '2024-01-02']);
-    await rejects(
+    await rejectsWith(
       conn.client.complete({
         ref: { type: 'ref/prompt', name: 'greeting' },
         argument: { name: 'colour', value: '' },
@@ -167,7 +160,7 @@ describe('prompts and resources of a WASI command module', () => {
 
   it('tells subscribers, and every client, when the component goes away', async () => {
     await conn.client.subscribeResource({ uri: 'notes://readme' });
-    await rejects(
+    await rejectsWith(
       conn.client.subscribeResource({ uri: 'notes://nowhere' }),
       /no loaded component offers/,
     );
@@ -180,7 +173,7 @@ describe('prompts and resources of a WASI command module', () => {
     assert.ok(events.includes('resources'), events.join(', '));
     assert.deepEqual((await conn.client.listPrompts()).prompts, []);
     assert.deepEqual((await conn.client.listResources()).resources, []);
-    await rejects(conn.client.getPrompt({ name: 'summary' }), /unknown prompt/);
+    await rejectsWith(conn.client.getPrompt({ name: 'summary' }), /unknown prompt/);
   });
 });
 
@@ -231,13 +224,13 @@ describe("the server's prompt and resource rules", () => {
   });
 
   it('refuses a prompt the server does not list, and arguments over max_length', async () => {
-    await rejects(
+    await rejectsWith(
       conn.client.getPrompt({ name: 'summary' }),
       /prompt `summary` is not allowed: the server policy does not allow it/,
     );
     const ok = await conn.client.getPrompt({ name: 'greeting', arguments: { name: 'Grace' } });
     assert.equal(ok.messages.length, 1);
-    await rejects(
+    await rejectsWith(
       conn.client.getPrompt({ name: 'greeting', arguments: { name: 'Bartholomew' } }),
       /11 characters long, over the `max_length` of 10/,
     );
@@ -246,7 +239,7 @@ describe("the server's prompt and resource rules", () => {
   it('reads a template expansion the server allows and refuses subscribing to it', async () => {
     const day = await conn.client.readResource({ uri: 'notes://day/2024-02-03' });
     assert.equal(day.contents[0]!.uri, 'notes://day/2024-02-03');
-    await rejects(
+    await rejectsWith(
       conn.client.subscribeResource({ uri: 'notes://day/2024-02-03' }),
       /subscribe of resource `notes:\/\/day\/2024-02-03` is not allowed: the server policy/,
     );
