@@ -3,9 +3,14 @@
 // grant or revoke capabilities at run time (within the server's ceiling), and
 // keep components' secrets (whose values no tool ever returns).
 
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { compilePolicy, type ExtensionRegistry, quote } from '@mcpkit/wasm-policy';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { clientOf, type Principal } from './access/principal.js';
+import type { Role } from './access/roles.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
+import type { EmergencyStop } from './emergency.js';
 import { textResult } from './guest.js';
 import { policyText } from './policies.js';
 import type { SecretStore } from './secrets.js';
@@ -149,6 +154,47 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
     false,
   ),
   tool(
+    'rollback-policy',
+    "Put a component's runtime grants back as they were at a version of its history (`mcpkit policy history`); the rollback is itself a new version.",
+    {
+      component_id: componentId,
+      version: { type: 'integer', minimum: 1, description: 'The version to go back to' },
+    },
+    ['component_id', 'version'],
+    false,
+  ),
+  tool(
+    'quarantine-component',
+    'Make a component uncallable at once, keeping it, its policy and its grants for inspection; its tools disappear from the list.',
+    {
+      component_id: componentId,
+      reason: { type: 'string', maxLength: 1000, description: 'Why, for the record' },
+    },
+    ['component_id'],
+    false,
+  ),
+  tool(
+    'release-component',
+    'Take a component out of quarantine: its tools can be called again.',
+    { component_id: componentId },
+    ['component_id'],
+    false,
+  ),
+  tool(
+    'emergency-stop',
+    'Stop every running tool call at once and refuse new ones until the stop is lifted.',
+    { reason: { type: 'string', maxLength: 1000, description: 'Why, for the record' } },
+    [],
+    false,
+  ),
+  tool(
+    'lift-emergency-stop',
+    'Lift an emergency stop: tool calls are accepted again.',
+    {},
+    [],
+    false,
+  ),
+  tool(
     'list-secrets',
     "List the keys of a component's secrets and whether its policy lets it see each one (values are never shown).",
     { component_id: componentId },
@@ -200,6 +246,7 @@ function summary(c: LoadedComponent, index: ToolIndex) {
       .map((t) => ({ name: t.name, description: t.definition.description ?? '' })),
     has_grants: c.grants !== undefined,
     suspended_grants: c.suspended.length,
+    quarantined: c.quarantine ?? null,
   };
 }
 
@@ -208,12 +255,28 @@ export interface BuiltinContext {
   index: ToolIndex;
   registry: ExtensionRegistry;
   readOnly: boolean;
+  /** The client's role: which sources it may load, and the most its grants may add. */
+  role: Role;
+  /** Who is asking, for the records that say who changed what. */
+  by: Principal;
+  emergency: EmergencyStop | undefined;
   secrets?: SecretStore;
   /**
    * Approve a grant before it is made (a person, when the server policy says
    * so); throws saying why it is refused.
    */
-  approve?(componentId: string, fragment: Record<string, unknown>, tool: string): Promise<void>;
+  approve?(
+    componentId: string,
+    fragment: Record<string, unknown>,
+    tool: string,
+    bound: Role,
+  ): Promise<void>;
+}
+
+/** `load-component`'s path as the source URI role `sources` globs match. */
+export function sourceUri(path: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+  return pathToFileURL(resolve(path)).href;
 }
 
 /** The secret tools: what comes back names keys, never values. */
@@ -274,8 +337,8 @@ async function approvedGrant(
   tool: string,
   fragment: Record<string, unknown>,
 ): Promise<void> {
-  await ctx.approve?.(id, fragment, tool);
-  await ctx.manager.grant(id, fragment);
+  await ctx.approve?.(id, fragment, tool, ctx.role);
+  await ctx.manager.grant(id, fragment, ctx.role, clientOf(ctx.by));
 }
 
 /** Run a management tool; problems come back as error results, never as exceptions. */
@@ -296,11 +359,18 @@ export async function callBuiltin(
   try {
     switch (name) {
       case 'load-component': {
-        const c = await manager.load(String(args.path));
+        const source = sourceUri(String(args.path));
+        const may = ctx.role.loads(source);
+        if (!may.allowed)
+          return textResult(
+            `role ${quote(ctx.role.name)} may not load ${quote(source)}: ${may.reason}; its role policy's \`role.sources\` lists what it may load`,
+            true,
+          );
+        const c = await manager.load(String(args.path), { by: clientOf(ctx.by) });
         return json({ status: 'component loaded', ...summary(c, index) });
       }
       case 'unload-component':
-        await manager.unload(String(args.id));
+        await manager.unload(String(args.id), clientOf(ctx.by));
         return json({ status: 'component unloaded', id: args.id });
       case 'list-components':
         return json({
@@ -339,21 +409,48 @@ export async function callBuiltin(
           id,
           String(details.uri),
           (details.access as ('read' | 'write')[]) ?? ['read', 'write'],
+          clientOf(ctx.by),
         );
         return json({ status: 'permission revoked', component_id: id, storage: details });
       case 'revoke-network-permission':
-        await manager.revokeNetwork(id, String(details.host));
+        await manager.revokeNetwork(id, String(details.host), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, network: details });
       case 'revoke-environment-variable-permission':
-        await manager.revokeEnvironment(id, String(details.key));
+        await manager.revokeEnvironment(id, String(details.key), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, environment: details });
       case 'reset-permission':
-        await manager.reset(id);
+        await manager.reset(id, clientOf(ctx.by));
         return json({ status: 'permissions reset', component_id: id });
       case 'list-secrets':
       case 'set-secret':
       case 'delete-secret':
         return await secretTool(name, id, args, ctx);
+      case 'rollback-policy': {
+        await manager.rollback(id, Number(args.version), clientOf(ctx.by));
+        return json({ status: 'grants rolled back', component_id: id, version: args.version });
+      }
+      case 'quarantine-component': {
+        const c = await manager.quarantine(id, {
+          by: ctx.by.id,
+          ...(typeof args.reason === 'string' ? { reason: args.reason } : {}),
+        });
+        return json({ status: 'component quarantined', component_id: id, ...c.quarantine });
+      }
+      case 'release-component':
+        await manager.release(id);
+        return json({ status: 'component released', component_id: id });
+      case 'emergency-stop': {
+        if (!ctx.emergency) return textResult('this server has no emergency stop', true);
+        const stop = await ctx.emergency.engage({
+          by: ctx.by.id,
+          ...(typeof args.reason === 'string' ? { reason: args.reason } : {}),
+        });
+        return json({ status: 'emergency stop engaged', ...stop });
+      }
+      case 'lift-emergency-stop':
+        if (!ctx.emergency) return textResult('this server has no emergency stop', true);
+        await ctx.emergency.lift();
+        return json({ status: 'emergency stop lifted' });
       default:
         return textResult(`unknown management tool ${quote(name)}`, true);
     }

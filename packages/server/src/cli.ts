@@ -6,6 +6,16 @@ import { readFileSync } from 'node:fs';
 import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AppOptions } from './app.js';
+import type { Finding } from './audit/chain-walk.js';
+import {
+  approvePolicyCommand,
+  createTokenCommand,
+  emergencyCommand,
+  listTokensCommand,
+  quarantineCommand,
+  revokeTokenCommand,
+} from './commands/access.js';
+import { createAuditKeyFile, verifyAuditFiles } from './commands/audit.js';
 import {
   embedManifestFile,
   inspectComponent,
@@ -13,6 +23,7 @@ import {
   loadComponent,
   unloadComponent,
 } from './commands/component.js';
+import { policyHistory, policyRollback } from './commands/history.js';
 import {
   type ExplainQuery,
   explainPolicy,
@@ -54,6 +65,11 @@ function parseJsonArg(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new UsageError('--args must be a JSON object, such as \'{"path": "/tmp/x"}\'');
   return value as Record<string, unknown>;
+}
+
+function requireOption(value: unknown, name: string, other: string): string {
+  if (typeof value !== 'string') throw new UsageError(`${other} needs ${name} too`);
+  return value;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -148,6 +164,18 @@ program
     'Origin accepted over HTTP (repeatable; default: loopback origins)',
     collect,
   )
+  .option(
+    '--insecure-no-auth',
+    'serve HTTP beyond loopback without authentication (only behind something that authenticates)',
+  )
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .addOption(
+    new Option('--tls-min-version <version>', 'the oldest TLS version accepted').choices([
+      'TLSv1.2',
+      'TLSv1.3',
+    ]),
+  )
   .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
   .option('--read-only', 'refuse loading, unloading and grants at run time')
   .addOption(secretStoreOption())
@@ -166,6 +194,16 @@ program
       ...(examples?.dataDir && !o.dataDir ? { dataDir: examples.dataDir } : {}),
       ...(examples ? { startGrants: examples.grants } : {}),
       onStdioClosed: () => process.exit(EXIT.failed),
+      insecureNoAuth: o.insecureNoAuth === true,
+      ...(o.tlsCert || o.tlsKey
+        ? {
+            tls: {
+              certFile: requireOption(o.tlsCert, '--tls-cert', '--tls-key'),
+              keyFile: requireOption(o.tlsKey, '--tls-key', '--tls-cert'),
+              ...(o.tlsMinVersion ? { minVersion: o.tlsMinVersion } : {}),
+            },
+          }
+        : {}),
     });
     if (serving.url) err(`mcpkit: serving MCP at ${serving.url}`);
     let stopping = false;
@@ -250,7 +288,199 @@ policy
     json(schemaOfPolicy());
   });
 
+policy
+  .command('approve')
+  .argument('<file>', 'a server policy file')
+  .addOption(dataDirOption())
+  .description(
+    'approve a server policy as it is now (with what it extends and its role policies); a server refuses to start on a policy changed since its approval',
+  )
+  .action(async (file: string, o) => {
+    const files = await approvePolicyCommand(file, o.dataDir ? { dataDir: o.dataDir } : {});
+    for (const f of files) out(`approved ${f}`);
+  });
+
+const tokenFileOptions = (c: Command) =>
+  c
+    .option('--file <tokens.json>', 'the token file')
+    .option('--policy <file>', 'the server policy whose `access.authentication.tokens` names it');
+
+const token = program
+  .command('token')
+  .description('static bearer tokens for HTTP clients (only their hashes are kept)');
+
+tokenFileOptions(
+  token
+    .command('create')
+    .requiredOption('--role <role>', 'the role its clients act as')
+    .option('--name <name>', 'who or what it is for, for people and the audit log')
+    .option('--expires <duration>', 'refused after this long, e.g. `30d`'),
+)
+  .option('--json', 'print as JSON')
+  .description('make a token and print it, once; the file keeps only its hash')
+  .action(async (o) => {
+    const r = await createTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      {
+        role: o.role,
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.expires ? { expires: o.expires } : {}),
+      },
+    );
+    if (o.json) json({ token: r.token, id: r.record.id, role: r.record.role, file: r.file });
+    else {
+      out(r.token);
+      err(
+        `mcpkit: token ${r.record.id} (role ${r.record.role}) added to ${r.file}; it is shown only now. Send it as \`Authorization: Bearer <token>\`.`,
+      );
+    }
+  });
+
+tokenFileOptions(token.command('list'))
+  .option('--json', 'print as JSON')
+  .description('list the tokens of the file (ids, roles, names; never the tokens)')
+  .action(async (o) => {
+    const r = await listTokensCommand({
+      ...(o.file ? { file: o.file } : {}),
+      ...(o.policy ? { policy: o.policy } : {}),
+    });
+    if (o.json) json(r);
+    else if (r.tokens.length === 0) out(`no tokens in ${r.file}`);
+    else
+      for (const t of r.tokens)
+        out(
+          `${t.id}  ${t.role}  ${t.name ?? ''}  created ${t.created}${t.expires ? `  expires ${t.expires}` : ''}`,
+        );
+  });
+
+tokenFileOptions(token.command('revoke').argument('<id>', 'the token id (`token list`)'))
+  .description('remove a token; a running server refuses it within a second')
+  .action(async (id: string, o) => {
+    await revokeTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      id,
+    );
+    out(`revoked ${id}`);
+  });
+
+const emergency = program
+  .command('emergency')
+  .description(
+    'stop every tool call of the servers on a data directory at once, and lift the stop',
+  );
+
+for (const [what, description] of [
+  ['stop', 'end every running tool call and refuse new ones until lifted'],
+  ['lift', 'accept tool calls again'],
+  ['status', 'say whether a stop is in force'],
+] as const) {
+  const c = emergency.command(what).addOption(dataDirOption()).description(description);
+  if (what === 'stop') c.option('--reason <text>', 'why, for the record');
+  c.action(async (o) => {
+    const r = await emergencyCommand(what, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    if (what === 'stop') out(`emergency stop engaged at ${r!.at}`);
+    else if (what === 'lift') out('emergency stop lifted');
+    else if (r) {
+      out(`stopped since ${r.at} by ${r.by}${r.reason ? `: ${r.reason}` : ''}`);
+      process.exitCode = EXIT.failed;
+    } else out('no emergency stop is in force');
+  });
+}
+
+function versionArg(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a version number');
+  return Number(value);
+}
+
+const finding = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}: ${f.kind}: ${f.message}`;
+const short = (digest?: string) => (digest ? digest.slice(7, 19) : 'none');
+
+policy
+  .command('history')
+  .argument('[component]', 'one component (default: all)')
+  .argument('[version]', 'show this version with its texts before and after', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    'list the changes to grants and policies, who made them and when; the history is verified',
+  )
+  .action(async (componentId: string | undefined, version: number | undefined, o) => {
+    const r = await policyHistory({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      ...(componentId !== undefined ? { component: componentId } : {}),
+      ...(version !== undefined ? { version } : {}),
+    });
+    if (o.json) json(r);
+    else {
+      if (r.entries.length === 0) out('no history');
+      for (const e of r.entries)
+        out(
+          `${e.component}  v${e.version}  ${e.time}  ${e.kind}  ${e.action}  by ${e.by.id} (${e.by.role}, ${e.by.via})  ${short(e.before)} -> ${short(e.after)}${e.reason ? `  ${e.reason}` : ''}`,
+        );
+      if (r.texts) {
+        out(`--- before\n${r.texts.before ?? '(none)'}`);
+        out(`--- after\n${r.texts.after ?? '(none)'}`);
+      }
+      for (const n of r.report.notes) err(finding(n));
+      for (const p of r.report.problems) err(finding(p));
+    }
+    process.exitCode = r.report.ok ? EXIT.ok : EXIT.failed;
+  });
+
+policy
+  .command('rollback')
+  .argument('<component>', 'component id')
+  .argument('<version>', 'the version of its history to go back to', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    "restore a component's runtime grants as they were at a version of its history (recorded as a new version)",
+  )
+  .action(async (componentId: string, version: number, o) => {
+    const r = await policyRollback({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      component: componentId,
+      version,
+    });
+    if (o.json) json(r);
+    else if (!r.changed)
+      out(`${componentId}'s grants already are those of version ${version}; nothing changed`);
+    else
+      out(
+        `restored ${componentId}'s grants to version ${version} (recorded as version ${r.version}); a running server applies them at its next start`,
+      );
+  });
+
 const component = program.command('component').description('manage stored components');
+
+component
+  .command('quarantine')
+  .argument('<id>', 'component id')
+  .option('--reason <text>', 'why, for the record')
+  .addOption(dataDirOption())
+  .description(
+    'make a stored component uncallable, keeping it for inspection (a running server takes it up at once)',
+  )
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    out(`quarantined ${id}`);
+  });
+
+component
+  .command('release')
+  .argument('<id>', 'component id')
+  .addOption(dataDirOption())
+  .description('take a component out of quarantine')
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, { ...(o.dataDir ? { dataDir: o.dataDir } : {}), release: true });
+    out(`released ${id}`);
+  });
 
 component
   .command('list')
@@ -380,6 +610,45 @@ secret
       err(`mcpkit: ${id} has no secret ${r.missing.join(', ')}`);
       process.exitCode = EXIT.failed;
     }
+  });
+
+const audit = program.command('audit').description('check audit logs and make their keys');
+
+audit
+  .command('verify')
+  .argument('<file...>', 'the log files in order, or the live file (its rotated files are found)')
+  .option('--key-file <file>', 'check HMACs with this key (see `audit key create`)')
+  .option('--json', 'print the report as JSON')
+  .description(
+    'find changed, removed, reordered and cut records; exit 1 when there is any (a crash is a note)',
+  )
+  .action(async (files: string[], o) => {
+    const r = await verifyAuditFiles(files, o.keyFile ? { keyFile: o.keyFile as string } : {});
+    if (o.json) json(r);
+    else {
+      for (const f of [...r.problems, ...r.notes].sort(
+        (a, b) => r.files.indexOf(a.file) - r.files.indexOf(b.file) || a.line - b.line,
+      ))
+        out(finding(f));
+      const files = `${r.files.length} file${r.files.length === 1 ? '' : 's'}`;
+      out(
+        r.ok
+          ? `ok: ${r.records} records in ${files}${r.notes.length ? ` (${r.notes.length} note${r.notes.length === 1 ? '' : 's'})` : ''}`
+          : `failed: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.records} records in ${files}`,
+      );
+    }
+    process.exitCode = r.ok ? EXIT.ok : EXIT.failed;
+  });
+
+audit
+  .command('key')
+  .description('HMAC keys for audit logs')
+  .command('create')
+  .argument('<file>', 'where to write the new key (mode 0600; an existing file is not replaced)')
+  .description('write a new random HMAC key')
+  .action(async (file: string) => {
+    await createAuditKeyFile(file);
+    out(`wrote a new audit key to ${file}`);
   });
 
 program

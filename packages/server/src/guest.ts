@@ -11,6 +11,7 @@ import type {
   Resource,
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from './access/principal.js';
 import type { GuestCatalog } from './catalog.js';
 import type { ClientChannel } from './client-channel.js';
 import { explainViolations } from './explain.js';
@@ -32,6 +33,10 @@ export interface CallContext {
   readonly depth?: number;
   /** The arguments as JSON text, when the caller already made it. */
   readonly argsJson?: string;
+  /** Who asked (default: the operator, unauthenticated). */
+  readonly principal?: Principal;
+  /** The MCP session the call came in on, if any. */
+  readonly session?: string;
   /** The client whose request this is, to ask it things (elicitation, sampling). */
   readonly client?: ClientChannel | undefined;
   /**

@@ -4,8 +4,8 @@
 // resources and completions components offer (prompts.ts, resources.ts,
 // completions.ts), decided by the same policies.
 
-import type { GrantRequest } from '@mcpkit/sandbox';
-import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
+import type { GrantRequest, Violation } from '@mcpkit/sandbox';
+import type { Decision, ExtensionRegistry, PolicyDocument, RuleRef } from '@mcpkit/wasm-policy';
 import { compilePolicy, quote } from '@mcpkit/wasm-policy';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -24,6 +24,9 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { Access } from './access/access.js';
+import { clientOf, type Principal } from './access/principal.js';
+import type { Role } from './access/roles.js';
 import {
   askApproval,
   describeGrant,
@@ -31,11 +34,13 @@ import {
   type Requester,
   refusalMessage,
 } from './approval.js';
+import type { AuditEntry, AuditLog } from './audit/index.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
 import type { CatalogSource } from './catalog-source.js';
 import { clientChannel, type HandlerExtra } from './client-channel.js';
 import { complete } from './completions.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
+import type { EmergencyStop } from './emergency.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
 import { answerGuestRequest } from './guest-requests.js';
 import type { Logger } from './logging.js';
@@ -63,6 +68,11 @@ export interface McpkitServerOptions {
   readOnly?: boolean;
   /** Largest arguments object, serialised, in bytes (default 1 MiB). */
   maxArgumentBytes?: number;
+  /** Who may see and call what (default: everyone is the operator). */
+  access?: Access;
+  /** Where every call, management action and denial is recorded. */
+  audit?: AuditSink;
+  emergency?: EmergencyStop;
   /** Entries per page of tools/list, prompts/list, resources/list and templates (default 100). */
   pageSize?: number;
   /** Components' secrets, for the secret management tools. */
@@ -70,6 +80,65 @@ export interface McpkitServerOptions {
 }
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
+
+/** What the server needs of the audit log. */
+export type AuditSink = Pick<AuditLog, 'append' | 'healthy'>;
+
+/** How a call ended, for its audit record. */
+interface Verdict {
+  readonly result: CallToolResult;
+  readonly decision: 'allowed' | 'denied' | 'failed';
+  readonly rule?: RuleRef | null;
+  readonly reason?: string;
+  readonly component?: string;
+}
+
+/** Management tools that still answer during an emergency stop. */
+const DURING_STOP = new Set([
+  'lift-emergency-stop',
+  'list-components',
+  'get-policy',
+  'emergency-stop',
+]);
+
+const ACTIONS: Record<string, string> = {
+  'load-component': 'load',
+  'unload-component': 'unload',
+  'grant-storage-permission': 'grant',
+  'grant-network-permission': 'grant',
+  'grant-environment-variable-permission': 'grant',
+  'revoke-storage-permission': 'revoke',
+  'revoke-network-permission': 'revoke',
+  'revoke-environment-variable-permission': 'revoke',
+  'reset-permission': 'reset',
+  'rollback-policy': 'rollback',
+  'quarantine-component': 'quarantine',
+  'release-component': 'release',
+  'emergency-stop': 'emergency-stop',
+  'lift-emergency-stop': 'emergency-lift',
+  'set-secret': 'secret-set',
+  'delete-secret': 'secret-delete',
+};
+
+/** `roles/dev.yaml:4:7 mcp.tools.allow \`read_*\`` */
+export function ruleText(rule: RuleRef | null | undefined): string | undefined {
+  if (!rule) return undefined;
+  const where = rule.line > 0 ? `${rule.file ?? ''}:${rule.line}:${rule.column} ` : '';
+  return `${where}${rule.section}.${rule.list} ${quote(rule.text)}`;
+}
+
+function refused(text: string, d?: Decision): Verdict {
+  return {
+    result: textResult(text, true),
+    decision: 'denied',
+    ...(d ? { rule: d.rule, reason: d.reason } : { reason: text }),
+  };
+}
+
+/** `set-secret`'s value never reaches the audit log, whatever its arguments mode. */
+function withoutSecretValue(tool: string, args: object): object {
+  return tool === 'set-secret' && 'value' in args ? { ...args, value: '<redacted:secret>' } : args;
+}
 
 /** How deep guests' calls to other tools may nest. */
 const MAX_NESTED_CALLS = 4;
@@ -86,6 +155,10 @@ export class McpkitServer {
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
   /** Per component, the sentence on the files it may use, added to its tools' descriptions. */
   readonly #reach = new Map<string, string | undefined>();
+
+  readonly #access: Access;
+  /** Calls running in the sandbox, so an emergency stop can end them. */
+  readonly #running = new Set<AbortController>();
   readonly #source: CatalogSource;
   readonly prompts: Prompts;
   readonly resources: Resources;
@@ -96,9 +169,14 @@ export class McpkitServer {
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
+    this.#access = options.access ?? Access.open();
     this.#source = {
-      components: () => this.#o.manager.list(),
-      component: (id) => this.#o.manager.get(id),
+      // A quarantined component offers nothing, as its tools disappear.
+      components: () => this.#o.manager.list().filter((c) => !c.quarantine),
+      component: (id) => {
+        const c = this.#o.manager.get(id);
+        return c && !c.quarantine ? c : undefined;
+      },
       policies: (componentId) => ({
         componentId,
         server: this.#serverMcp,
@@ -149,9 +227,10 @@ export class McpkitServer {
     }
     this.#compileSchemas();
     // Who served each watched URI before, to tell its watchers when that component changed.
-    const watched = [...this.#subscriptions.watched()].map((uri) => {
-      return { uri, owner: this.resources.owner(uri) };
-    });
+    const watched = [...this.#subscriptions.watched()].map((uri) => ({
+      uri,
+      owner: this.resources.owner(uri),
+    }));
     for (const c of this.#o.manager.list()) {
       // A guest whose offer changes while loaded (it said so) is indexed again.
       if (!this.#watchedGuests.has(c.guest)) {
@@ -200,12 +279,35 @@ export class McpkitServer {
     this.#schemas = now;
   }
 
+  get access(): Access {
+    return this.#access;
+  }
+
+  /** End every call running in the sandbox (an emergency stop). */
+  stopAll(): number {
+    const n = this.#running.size;
+    for (const c of this.#running) c.abort();
+    this.#running.clear();
+    return n;
+  }
+
   /** May clients see and call this tool at all? (name only) */
-  #exposure(tool: IndexedTool | undefined, name: string): Exposure {
+  #exposure(tool: IndexedTool | undefined, name: string, role?: Role): Exposure {
+    if (role) {
+      const r = tool ? role.seesTool(name) : role.manages(name);
+      if (!r.allowed)
+        return { allowed: false, reason: `role ${quote(role.name)} may not use it: ${r.reason}` };
+    }
     const server = this.#serverMcp?.tools?.peek(name);
     if (server && !server.allowed)
       return { allowed: false, reason: `the server policy does not allow it: ${server.reason}` };
     if (tool) {
+      const q = this.#o.manager.get(tool.componentId)?.quarantine;
+      if (q)
+        return {
+          allowed: false,
+          reason: `component ${quote(tool.componentId)} is quarantined (by ${q.by}${q.at ? ` at ${q.at}` : ''}${q.reason ? `: ${q.reason}` : ''})`,
+        };
       // A component's policy may hide its own tools: a deny names them, an allow list must include them.
       const own = this.#componentMcp.get(tool.componentId)?.tools?.peek(tool.definition.name);
       if (own && !own.allowed)
@@ -217,12 +319,15 @@ export class McpkitServer {
     return { allowed: true };
   }
 
-  listTools(): Tool[] {
+  /** The tools this client may call (default: the operator's view). */
+  listTools(principal: Principal = this.#access.anonymous): Tool[] {
+    const role = this.#access.role(principal);
     const out: Tool[] = [];
     if (this.builtins)
-      for (const t of BUILTIN_TOOLS) if (this.#exposure(undefined, t.name).allowed) out.push(t);
+      for (const t of BUILTIN_TOOLS)
+        if (this.#exposure(undefined, t.name, role).allowed) out.push(t);
     for (const t of this.index.all()) {
-      if (!this.#exposure(t, t.name).allowed) continue;
+      if (!this.#exposure(t, t.name, role).allowed) continue;
       const d = t.definition;
       const reach = this.#reach.get(t.componentId);
       out.push({
@@ -239,49 +344,151 @@ export class McpkitServer {
     return out;
   }
 
-  /** Decide, validate and run one tool call. */
+  /** Whether this client may call this tool by its name alone (for the transport's 403). */
+  mayCall(principal: Principal, name: string): Exposure {
+    const tool = this.index.get(name);
+    if (!tool && !(this.builtins && BUILTIN_NAMES.has(name))) return { allowed: true };
+    return this.#exposure(tool, name, this.#access.role(principal));
+  }
+
+  /** Decide, validate and run one tool call; every call is recorded in the audit log. */
   async callTool(name: string, rawArgs: unknown, ctx: CallContext): Promise<CallToolResult> {
+    const principal = ctx.principal ?? this.#access.anonymous;
+    const started = performance.now();
+    let verdict: Verdict;
+    try {
+      verdict = await this.#decideAndRun(name, rawArgs, ctx, principal);
+    } catch (error) {
+      if (error instanceof ProtocolError)
+        this.#record(principal, ctx, name, rawArgs, refused(error.message), started);
+      throw error;
+    }
+    try {
+      this.#record(principal, ctx, name, rawArgs, verdict, started);
+    } catch (error) {
+      // The action ran but cannot be recorded: say so rather than return it unaudited.
+      return textResult((error as Error).message, true);
+    }
+    return verdict.result;
+  }
+
+  #record(
+    principal: Principal,
+    ctx: CallContext,
+    name: string,
+    args: unknown,
+    v: Verdict,
+    started: number,
+  ): void {
+    const audit = this.#o.audit;
+    if (!audit) return;
+    const action = (this.builtins && ACTIONS[name]) || 'tool-call';
+    const entry: AuditEntry = {
+      client: clientOf(principal),
+      ...(ctx.session ? { session: ctx.session } : {}),
+      action: action === 'tool-call' && BUILTIN_NAMES.has(name) ? 'read' : action,
+      target: name,
+      decision: v.decision,
+      ...(v.rule ? { rule: ruleText(v.rule)! } : {}),
+      ...(v.reason ? { reason: v.reason } : {}),
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      details: {
+        ...(v.component ? { component: v.component } : {}),
+        ...(ctx.depth ? { depth: ctx.depth } : {}),
+        ...(args && typeof args === 'object' ? { arguments: withoutSecretValue(name, args) } : {}),
+      },
+    };
+    audit.append(entry);
+  }
+
+  async #decideAndRun(
+    name: string,
+    rawArgs: unknown,
+    ctx: CallContext,
+    principal: Principal,
+  ): Promise<Verdict> {
     const args = (rawArgs ?? {}) as Record<string, unknown>;
     if (typeof args !== 'object' || Array.isArray(args))
-      return textResult('the arguments must be a JSON object', true);
+      return refused('the arguments must be a JSON object');
+    if (this.#o.audit && !this.#o.audit.healthy)
+      return refused(
+        'the audit log cannot be written, so the server refuses every call until it can (see the server log)',
+      );
     const json = JSON.stringify(args);
     const size = Buffer.byteLength(json);
     const max = this.#o.maxArgumentBytes ?? 1024 * 1024;
     if (size > max)
-      return textResult(`the arguments are ${size} bytes, more than the limit of ${max}`, true);
+      return refused(`the arguments are ${size} bytes, more than the limit of ${max}`);
     const tool = this.index.get(name);
     const isBuiltin = this.builtins && BUILTIN_NAMES.has(name);
     if (!tool && !isBuiltin)
       throw new ProtocolError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
-    const exposure = this.#exposure(tool, name);
-    if (!exposure.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${exposure.reason}`, true);
-    const server = this.#serverMcp?.tools?.decide(name, args);
+    const stop = this.#o.emergency?.active;
+    if (stop && !(isBuiltin && DURING_STOP.has(name)))
+      return refused(
+        `an emergency stop is in force (by ${stop.by}${stop.at ? ` at ${stop.at}` : ''}${stop.reason ? `: ${stop.reason}` : ''}); no tool runs until it is lifted with \`lift-emergency-stop\` or \`mcpkit emergency lift\``,
+      );
+    const role = this.#access.role(principal);
+    const exposure = this.#exposure(tool, name, role);
+    if (!exposure.allowed) return refused(`tool ${quote(name)} is not allowed: ${exposure.reason}`);
+    const server = this.#serverMcp?.tools?.decide(name, args, undefined, principal.id);
     if (server && !server.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${server.reason}`, true);
+      return refused(`tool ${quote(name)} is not allowed: ${server.reason}`, server);
     if (isBuiltin) {
       const def = BUILTIN_TOOLS.find((t) => t.name === name)!;
       const v = validatorOf(def.inputSchema);
-      if (!v(args)) return textResult(this.#schemaMessage(name, v), true);
-      return callBuiltin(name, args, {
+      if (!v(args)) return refused(this.#schemaMessage(name, v));
+      const result = await callBuiltin(name, args, {
         manager: this.#o.manager,
         index: this.index,
         registry: this.#o.registry,
         readOnly: this.#o.readOnly === true,
+        role,
+        by: principal,
+        emergency: this.#o.emergency,
         ...(this.#o.secrets ? { secrets: this.#o.secrets } : {}),
-        approve: (id, fragment, tool) => this.#approve(id, fragment, { kind: 'client', tool }, ctx),
+        approve: (id, fragment, tool, bound) =>
+          this.#approve(id, fragment, { kind: 'client', tool }, ctx, bound),
       });
+      const target = (args.component_id ?? args.id) as string | undefined;
+      return {
+        result,
+        decision: result.isError ? 'denied' : 'allowed',
+        ...(result.isError ? { reason: (result.content[0] as { text?: string })?.text ?? '' } : {}),
+        ...(target ? { component: target } : {}),
+      };
     }
     const component = this.#o.manager.get(tool!.componentId);
-    if (!component) return textResult(`the component of ${quote(name)} is no longer loaded`, true);
+    if (!component) return refused(`the component of ${quote(name)} is no longer loaded`);
+    const byRole = role.callsTool(name, args, principal.id);
+    if (!byRole.allowed)
+      return refused(
+        `tool ${quote(name)} is not allowed for role ${quote(role.name)}: ${byRole.reason}`,
+        byRole,
+      );
     const own = this.#componentMcp
       .get(component.meta.id)
-      ?.tools?.decide(tool!.definition.name, args);
+      ?.tools?.decide(tool!.definition.name, args, undefined, principal.id);
     if (own && !own.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${own.reason}`, true);
+      return refused(`tool ${quote(name)} is not allowed: ${own.reason}`, own);
     const validate = validatorOf(tool!.definition.inputSchema);
-    if (!validate(args)) return textResult(this.#schemaMessage(name, validate), true);
-    return this.#run(component, tool!, args, { ...ctx, argsJson: json });
+    if (!validate(args)) return refused(this.#schemaMessage(name, validate));
+    const release = this.#access.limiter.enterCall(principal.id, role.limits);
+    if (!release)
+      return refused(
+        `you have ${role.limits?.concurrentCalls} tool calls running, the most role ${quote(role.name)} may run at once; retry when one ends`,
+      );
+    try {
+      const result = await this.#run(component, tool!, args, { ...ctx, argsJson: json });
+      return {
+        result,
+        decision: result.isError ? 'failed' : 'allowed',
+        component: component.meta.id,
+        ...(byRole.rule ? { rule: byRole.rule } : own?.rule ? { rule: own.rule } : {}),
+      };
+    } finally {
+      release();
+    }
   }
 
   #schemaMessage(name: string, v: ValidateFunction): string {
@@ -299,13 +506,21 @@ export class McpkitServer {
     ctx: CallContext,
   ): Promise<CallToolResult> {
     const started = performance.now();
+    // An emergency stop aborts this, which ends the guest as a cancellation does.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    if (ctx.signal?.aborted) stop.abort();
+    this.#running.add(stop);
     // A guest that calls other tools does so as itself: its own policy decides.
     const inner = this.#hostFor(component, {
       ...ctx,
+      signal: stop.signal,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
     });
     try {
       const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
+      this.#recordViolations(ctx, component, violations);
       this.#o.logger.info(
         {
           tool: tool.name,
@@ -319,7 +534,47 @@ export class McpkitServer {
       return result;
     } catch (error) {
       this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
-      return textResult(`the call failed: ${(error as Error).message}`, true);
+      const stopped = stop.signal.aborted && this.#o.emergency?.active;
+      return textResult(
+        stopped
+          ? 'the call was ended by an emergency stop'
+          : `the call failed: ${(error as Error).message}`,
+        true,
+      );
+    } finally {
+      this.#running.delete(stop);
+      ctx.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** One audit record for each distinct capability the guest was refused. */
+  #recordViolations(
+    ctx: CallContext,
+    component: LoadedComponent,
+    violations: readonly Violation[],
+  ): void {
+    const audit = this.#o.audit;
+    if (!audit || violations.length === 0) return;
+    const principal = ctx.principal ?? this.#access.anonymous;
+    const seen = new Set<string>();
+    for (const v of violations) {
+      const key = `${v.capability}\0${v.access}\0${v.target}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      audit.append({
+        client: clientOf(principal),
+        ...(ctx.session ? { session: ctx.session } : {}),
+        action: 'capability',
+        target: `${v.capability} ${v.access} ${v.target}`,
+        decision: 'denied',
+        ...(v.rule
+          ? {
+              rule: `${v.rule.list} ${quote(v.rule.text)}${v.rule.line > 0 ? ` (line ${v.rule.line})` : ''}`,
+            }
+          : {}),
+        reason: v.reason,
+        details: { component: component.meta.id },
+      });
     }
   }
 
@@ -355,10 +610,13 @@ export class McpkitServer {
       );
     this.#o.logger.info({ component: id, tool: name, depth }, 'nested tool call');
     try {
+      // The client's role bounds the nested call too: composing tools widens nothing.
       return await this.callTool(name, args, {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),
         ...(ctx.client ? { client: ctx.client } : {}),
+        ...(ctx.principal ? { principal: ctx.principal } : {}),
+        ...(ctx.session ? { session: ctx.session } : {}),
         depth,
       });
     } catch (error) {
@@ -403,10 +661,11 @@ export class McpkitServer {
     fragment: Record<string, unknown>,
     by: Requester,
     ctx: CallContext,
+    bound?: Role,
   ): Promise<void> {
     const rules = this.#serverMcp?.grants;
     if (rules?.approval !== 'elicit') return;
-    const grant = this.#o.manager.prepareGrant(componentId, fragment);
+    const grant = this.#o.manager.prepareGrant(componentId, fragment, bound);
     const lines = describeGrant(grant);
     const outcome = await askApproval(componentId, grant, by, ctx.client, {
       timeoutMs: rules.timeoutMs,
@@ -439,19 +698,27 @@ export class McpkitServer {
         `component ${quote(componentId)} may not ask for grants: the server policy does not have a person approve them (\`mcp: { grants: { approval: elicit } }\`)`,
       );
     const fragment = grantFragment(request);
-    await this.#approve(componentId, fragment, { kind: 'component', reason }, ctx);
-    await this.#o.manager.grant(componentId, fragment);
+    // A component asks within what the client it works for may grant.
+    const bound = this.#access.role(ctx.principal ?? this.#access.anonymous);
+    await this.#approve(componentId, fragment, { kind: 'component', reason }, ctx, bound);
+    await this.#o.manager.grant(componentId, fragment, bound, {
+      ...clientOf(ctx.principal ?? this.#access.anonymous),
+    });
   }
 
   /** What a guest working on a client's request may use: cancellation, logging, progress, the client. */
   #context(
     server: Server,
     extra: HandlerExtra,
+    principal: Principal,
     logger: string,
     progressToken?: string | number,
   ): CallContext {
     return {
       signal: extra.signal,
+      principal,
+      // Session ids act as capabilities: records keep only a prefix.
+      ...(extra.sessionId ? { session: `${extra.sessionId.slice(0, 8)}…` } : {}),
       client: clientChannel(server, extra),
       log: (level: LogLevel, message: string) => {
         // The SDK drops messages below the level the session set with logging/setLevel.
@@ -483,8 +750,11 @@ export class McpkitServer {
     return this.#o.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
-  /** A fresh SDK server bound to this one (one per stdio connection or HTTP session). */
-  createSdkServer(): Server {
+  /**
+   * A fresh SDK server bound to this one (one per stdio connection or HTTP
+   * session), serving `principal`: what it lists and may call is its role's.
+   */
+  createSdkServer(principal: Principal = this.#access.anonymous): Server {
     const server = new Server(
       { name: SERVER_NAME, version: SERVER_VERSION },
       {
@@ -500,44 +770,49 @@ export class McpkitServer {
       },
     );
     const size = this.#pageSize;
+    // What this client's role lets it see of prompts and resources.
+    const role = () => this.#access.role(principal);
+    const ctxOf = (extra: HandlerExtra, logger: string, token?: string | number) =>
+      this.#context(server, extra, principal, logger, token);
     server.setRequestHandler(ListToolsRequestSchema, async (request) => {
-      const p = page(this.listTools(), request.params?.cursor, size);
+      const p = page(this.listTools(principal), request.params?.cursor, size);
       return { tools: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
       this.callTool(
         request.params.name,
         request.params.arguments,
-        this.#context(server, extra, request.params.name, request.params._meta?.progressToken),
+        ctxOf(extra, request.params.name, request.params._meta?.progressToken),
       ),
     );
     server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
-      const p = page(this.prompts.list(), request.params?.cursor, size);
+      const p = page(this.prompts.list(role()), request.params?.cursor, size);
       return { prompts: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
     server.setRequestHandler(GetPromptRequestSchema, async (request, extra) =>
       this.prompts.get(
         request.params.name,
         request.params.arguments ?? {},
-        this.#context(server, extra, request.params.name),
+        ctxOf(extra, request.params.name),
+        role(),
       ),
     );
     server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-      const p = page(this.resources.list(), request.params?.cursor, size);
+      const p = page(this.resources.list(role()), request.params?.cursor, size);
       return { resources: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => {
-      const p = page(this.resources.listTemplates(), request.params?.cursor, size);
+      const p = page(this.resources.listTemplates(role()), request.params?.cursor, size);
       return {
         resourceTemplates: p.items,
         ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
       };
     });
     server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
-      this.resources.read(request.params.uri, this.#context(server, extra, request.params.uri)),
+      this.resources.read(request.params.uri, ctxOf(extra, request.params.uri), role()),
     );
     server.setRequestHandler(SubscribeRequestSchema, async (request) => {
-      this.resources.resolve(request.params.uri, 'subscribe');
+      this.resources.resolve(request.params.uri, 'subscribe', role());
       if (!this.#subscriptions.add(server, request.params.uri))
         throw new ProtocolError(
           ErrorCode.InvalidRequest,
@@ -553,7 +828,8 @@ export class McpkitServer {
       complete(
         request.params,
         { source: this.#source, prompts: this.prompts, resources: this.resources },
-        this.#context(server, extra, 'completion'),
+        ctxOf(extra, 'completion'),
+        role(),
       ),
     );
     this.#servers.add(server);

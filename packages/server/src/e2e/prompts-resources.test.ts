@@ -245,3 +245,60 @@ describe("the server's prompt and resource rules", () => {
     );
   });
 });
+
+describe("a client role's prompt and resource rules", () => {
+  let conn: Connected;
+
+  before(async () => {
+    const dir = tempDir();
+    const viewer = join(dir, 'viewer.yaml');
+    writeFileSync(
+      viewer,
+      [
+        'version: "1.0"',
+        'mcp:',
+        '  prompts:',
+        '    allow: [{ name: summary }]',
+        '  resources:',
+        '    allow: [{ uri: "notes://day/**", operations: [read] }]',
+      ].join('\n'),
+    );
+    const serverPolicy = join(dir, 'server.yaml');
+    writeFileSync(
+      serverPolicy,
+      [
+        'version: "1.0"',
+        'access:',
+        `  roles: { viewer: ${JSON.stringify(viewer)} }`,
+        '  stdio_role: viewer',
+      ].join('\n'),
+    );
+    conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--policy',
+      serverPolicy,
+      '--component',
+      catalogGuest(dir),
+    ]);
+  });
+  after(() => conn.close());
+
+  it('sees and gets only what its role allows', async () => {
+    assert.deepEqual(
+      (await conn.client.listPrompts()).prompts.map((p) => p.name),
+      ['summary'],
+    );
+    await rejectsWith(
+      conn.client.getPrompt({ name: 'greeting', arguments: { name: 'x' } }),
+      /prompt `greeting` is not allowed: role `viewer` may not use it/,
+    );
+    assert.deepEqual((await conn.client.listResources()).resources, []);
+    const day = await conn.client.readResource({ uri: 'notes://day/2024-01-01' });
+    assert.equal(day.contents.length, 1);
+    await rejectsWith(
+      conn.client.readResource({ uri: 'notes://readme' }),
+      /read of resource `notes:\/\/readme` is not allowed: role `viewer` may not use it/,
+    );
+  });
+});
