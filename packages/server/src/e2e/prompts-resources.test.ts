@@ -177,6 +177,18 @@ describe('prompts and resources of a WASI command module', () => {
   });
 });
 
+/** The CLI serving the catalog guest under the server policy at `policy`. */
+function withServerPolicy(dir: string, policy: string): Promise<Connected> {
+  return stdioClient([
+    '--data-dir',
+    join(dir, 'data'),
+    '--policy',
+    policy,
+    '--component',
+    catalogGuest(dir),
+  ]);
+}
+
 describe("the server's prompt and resource rules", () => {
   let conn: Connected;
 
@@ -199,14 +211,7 @@ describe("the server's prompt and resource rules", () => {
         '      - uri: "notes://readme"',
       ].join('\n'),
     );
-    conn = await stdioClient([
-      '--data-dir',
-      join(dir, 'data'),
-      '--policy',
-      serverPolicy,
-      '--component',
-      catalogGuest(dir),
-    ]);
+    conn = await withServerPolicy(dir, serverPolicy);
   });
   after(() => conn.close());
 
@@ -273,14 +278,7 @@ describe("a client role's prompt and resource rules", () => {
         '  stdio_role: viewer',
       ].join('\n'),
     );
-    conn = await stdioClient([
-      '--data-dir',
-      join(dir, 'data'),
-      '--policy',
-      serverPolicy,
-      '--component',
-      catalogGuest(dir),
-    ]);
+    conn = await withServerPolicy(dir, serverPolicy);
   });
   after(() => conn.close());
 
