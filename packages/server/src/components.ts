@@ -155,6 +155,8 @@ export class ComponentManager {
   #serverPolicy: PolicyDocument;
   readonly #loaded = new Map<string, LoadedComponent>();
   readonly #listeners = new Set<() => void>();
+  /** The last change queued per component (see #exclusive). */
+  readonly #locks = new Map<string, Promise<void>>();
 
   constructor(options: ComponentManagerOptions) {
     this.#o = options;
@@ -276,6 +278,34 @@ export class ComponentManager {
           `the policy of ${quote(id)} has ${misplaced.map((k) => `\`${k}\``).join(' and ')}, which only the server's own policies may have (who may connect is the operator's to say, not a component's)`,
         );
     }
+    return this.#exclusive(id, () =>
+      this.#store(id, {
+        path,
+        kind,
+        bytes,
+        ...(policyText !== undefined ? { policyText } : {}),
+        ...(policySource ? { policySource } : {}),
+        ...(manifestText !== undefined ? { manifestText } : {}),
+        ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
+        ...(options.by ? { by: options.by } : {}),
+      }),
+    );
+  }
+
+  async #store(
+    id: string,
+    input: {
+      path: string;
+      kind: 'module' | 'component';
+      bytes: Uint8Array;
+      policyText?: string;
+      policySource?: string;
+      manifestText?: string;
+      docsText?: string;
+      by?: AuditClient;
+    },
+  ): Promise<LoadedComponent> {
+    const { path, kind, bytes, policyText, policySource, manifestText, docsText } = input;
     const before = (await this.#o.store.has(id))
       ? (await this.#o.store.read(id).catch(() => undefined))?.policyText
       : undefined;
@@ -287,7 +317,7 @@ export class ComponentManager {
       ...(policyText !== undefined ? { policyText } : {}),
       ...(policySource ? { policySource } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
-      ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
+      ...(docsText !== undefined ? { docsText } : {}),
     });
     let loaded: LoadedComponent;
     try {
@@ -298,7 +328,7 @@ export class ComponentManager {
       throw error;
     }
     if (before !== policyText)
-      await this.#history(id, 'policy', 'load', options.by, before, policyText);
+      await this.#history(id, 'policy', 'load', input.by, before, policyText);
     this.#changed();
     return loaded;
   }
@@ -322,14 +352,16 @@ export class ComponentManager {
   }
 
   async unload(id: string, by?: AuditClient): Promise<void> {
-    if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
-      throw new LoadError(`no component ${quote(id)} is loaded`);
-    const stored = await this.#o.store.read(id).catch(() => undefined);
-    this.#loaded.delete(id);
-    await this.#o.store.remove(id);
-    if (stored?.policyText !== undefined)
-      await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
-    this.#changed();
+    return this.#exclusive(id, async () => {
+      if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
+        throw new LoadError(`no component ${quote(id)} is loaded`);
+      const stored = await this.#o.store.read(id).catch(() => undefined);
+      this.#loaded.delete(id);
+      await this.#o.store.remove(id);
+      if (stored?.policyText !== undefined)
+        await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
+      this.#changed();
+    });
   }
 
   async #activate(stored: StoredComponent): Promise<LoadedComponent> {
@@ -419,10 +451,12 @@ export class ComponentManager {
 
   /** Make a component anew from the store (its secrets changed, say). */
   async refresh(id: string): Promise<LoadedComponent> {
-    this.#require(id);
-    const loaded = await this.#activate(await this.#o.store.read(id));
-    this.#changed();
-    return loaded;
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      const loaded = await this.#activate(await this.#o.store.read(id));
+      this.#changed();
+      return loaded;
+    });
   }
 
   #componentGuest(
@@ -478,11 +512,18 @@ export class ComponentManager {
     bound?: GrantBound,
     by?: AuditClient,
   ): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const document = this.prepareGrant(id, fragment, bound);
-    const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
-    const merged = mergePolicies(base, document, this.#o.registry);
-    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` }, 'grant', by);
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const document = this.prepareGrant(id, fragment, bound);
+      const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
+      const merged = mergePolicies(base, document, this.#o.registry);
+      return this.#setGrants(
+        id,
+        { ...merged, description: `runtime grants for ${id}` },
+        'grant',
+        by,
+      );
+    });
   }
 
   /**
@@ -549,58 +590,74 @@ export class ComponentManager {
     access: readonly ('read' | 'write')[],
     by?: AuditClient,
   ): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
-    const grants = c.grants ?? emptyPolicy();
-    let removed = false;
-    const allow = grants.storage.allow.flatMap((r) => {
-      if (r.pattern !== want.pattern) return [r];
-      const left = r.access.filter((a) => !want.access.includes(a));
-      if (left.length < r.access.length) removed = true;
-      return left.length > 0 ? [{ ...r, access: left }] : [];
-    });
-    if (!removed)
-      this.#notGranted(
-        c,
-        `${want.access.join(' and ')} access to ${quote(uri)}`,
-        c.policy.storage.allow.some((r) => r.pattern === want.pattern),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
+      const grants = c.grants ?? emptyPolicy();
+      let removed = false;
+      const allow = grants.storage.allow.flatMap((r) => {
+        if (r.pattern !== want.pattern) return [r];
+        const left = r.access.filter((a) => !want.access.includes(a));
+        if (left.length < r.access.length) removed = true;
+        return left.length > 0 ? [{ ...r, access: left }] : [];
+      });
+      if (!removed)
+        this.#notGranted(
+          c,
+          `${want.access.join(' and ')} access to ${quote(uri)}`,
+          c.policy.storage.allow.some((r) => r.pattern === want.pattern),
+        );
+      return this.#setGrants(
+        id,
+        { ...grants, storage: { ...grants.storage, allow } },
+        'revoke',
+        by,
       );
-    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } }, 'revoke', by);
+    });
   }
 
   async revokeNetwork(id: string, host: string, by?: AuditClient): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
-    const grants = c.grants ?? emptyPolicy();
-    const allow = grants.network.allow.filter((r) => r.pattern !== want.pattern);
-    if (allow.length === grants.network.allow.length) {
-      this.#notGranted(
-        c,
-        `network access to ${quote(host)}`,
-        c.policy.network.allow.some((r) => r.pattern === want.pattern),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
+      const grants = c.grants ?? emptyPolicy();
+      const allow = grants.network.allow.filter((r) => r.pattern !== want.pattern);
+      if (allow.length === grants.network.allow.length) {
+        this.#notGranted(
+          c,
+          `network access to ${quote(host)}`,
+          c.policy.network.allow.some((r) => r.pattern === want.pattern),
+        );
+      }
+      return this.#setGrants(
+        id,
+        { ...grants, network: { ...grants.network, allow } },
+        'revoke',
+        by,
       );
-    }
-    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } }, 'revoke', by);
+    });
   }
 
   async revokeEnvironment(id: string, key: string, by?: AuditClient): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    this.#rule({ environment: { allow: [{ key }] } });
-    const grants = c.grants ?? emptyPolicy();
-    const allow = grants.environment.allow.filter((r) => r.key !== key);
-    if (allow.length === grants.environment.allow.length) {
-      this.#notGranted(
-        c,
-        `environment variable ${quote(key)}`,
-        c.policy.environment.allow.some((r) => r.key === key),
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      this.#rule({ environment: { allow: [{ key }] } });
+      const grants = c.grants ?? emptyPolicy();
+      const allow = grants.environment.allow.filter((r) => r.key !== key);
+      if (allow.length === grants.environment.allow.length) {
+        this.#notGranted(
+          c,
+          `environment variable ${quote(key)}`,
+          c.policy.environment.allow.some((r) => r.key === key),
+        );
+      }
+      return this.#setGrants(
+        id,
+        { ...grants, environment: { ...grants.environment, allow } },
+        'revoke',
+        by,
       );
-    }
-    return this.#setGrants(
-      id,
-      { ...grants, environment: { ...grants.environment, allow } },
-      'revoke',
-      by,
-    );
+    });
   }
 
   #notGranted(c: LoadedComponent, what: string, inPolicyFile: boolean): never {
@@ -613,21 +670,25 @@ export class ComponentManager {
 
   /** Make a component uncallable, keeping everything of it; persisted, so a restart keeps it so. */
   async quarantine(id: string, who: { by: string; reason?: string }): Promise<LoadedComponent> {
-    this.#require(id);
-    const record: QuarantineRecord = {
-      by: who.by,
-      at: new Date().toISOString(),
-      ...(who.reason ? { reason: who.reason } : {}),
-    };
-    await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
-    return this.#reactivate(id);
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      const record: QuarantineRecord = {
+        by: who.by,
+        at: new Date().toISOString(),
+        ...(who.reason ? { reason: who.reason } : {}),
+      };
+      await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
+      return this.#reactivate(id);
+    });
   }
 
   async release(id: string): Promise<LoadedComponent> {
-    const c = this.#require(id);
-    if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
-    await this.#o.store.writeQuarantine(id, undefined);
-    return this.#reactivate(id);
+    return this.#exclusive(id, async () => {
+      const c = this.#require(id);
+      if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
+      await this.#o.store.writeQuarantine(id, undefined);
+      return this.#reactivate(id);
+    });
   }
 
   /**
@@ -655,22 +716,26 @@ export class ComponentManager {
   }
 
   async reset(id: string, by?: AuditClient): Promise<LoadedComponent> {
-    this.#require(id);
-    return this.#setGrants(id, undefined, 'reset', by);
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      return this.#setGrants(id, undefined, 'reset', by);
+    });
   }
 
   /** Put a component's grants back as they were at `version` of its history (a new version). */
   async rollback(id: string, version: number, by?: AuditClient): Promise<LoadedComponent> {
-    this.#require(id);
-    if (!this.#o.history) throw new LoadError('this server keeps no policy history');
-    await rollbackGrants({
-      store: this.#o.store,
-      history: this.#o.history,
-      component: id,
-      version,
-      by: by ?? OPERATOR_CLIENT,
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      if (!this.#o.history) throw new LoadError('this server keeps no policy history');
+      await rollbackGrants({
+        store: this.#o.store,
+        history: this.#o.history,
+        component: id,
+        version,
+        by: by ?? OPERATOR_CLIENT,
+      });
+      return this.#reactivate(id);
     });
-    return this.#reactivate(id);
   }
 
   async #setGrants(
@@ -690,6 +755,24 @@ export class ComponentManager {
     // Kept before the change takes effect: nothing is in force that the history does not show.
     if (before !== after) await this.#history(id, 'grants', action, by, before, after);
     return this.#reactivate(id);
+  }
+
+  /**
+   * Run changes to one component one after another: each reads the state the
+   * one before left, so concurrent grants never lose each other.
+   */
+  #exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(id) ?? Promise.resolve();
+    const run = before.then(change, change);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.#locks.set(id, tail);
+    void tail.then(() => {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    });
+    return run;
   }
 
   #require(id: string): LoadedComponent {

@@ -381,7 +381,8 @@ export class McpkitServer {
     started: number,
   ): void {
     const audit = this.#o.audit;
-    if (!audit) return;
+    // A log that failed refuses every call (see #decideAndRun); there is nothing to write to.
+    if (!audit || !audit.healthy) return;
     const action = (this.builtins && ACTIONS[name]) || 'tool-call';
     const entry: AuditEntry = {
       client: clientOf(principal),
@@ -518,9 +519,12 @@ export class McpkitServer {
       signal: stop.signal,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
     });
+    const ended = () =>
+      stop.signal.aborted && !ctx.signal?.aborted && this.#o.emergency?.active !== undefined;
     try {
       const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
       this.#recordViolations(ctx, component, violations);
+      if (ended()) return textResult('the call was ended by an emergency stop', true);
       this.#o.logger.info(
         {
           tool: tool.name,
@@ -534,9 +538,8 @@ export class McpkitServer {
       return result;
     } catch (error) {
       this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
-      const stopped = stop.signal.aborted && this.#o.emergency?.active;
       return textResult(
-        stopped
+        ended()
           ? 'the call was ended by an emergency stop'
           : `the call failed: ${(error as Error).message}`,
         true,

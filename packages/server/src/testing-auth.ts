@@ -117,3 +117,54 @@ export async function startAuthServer(clients: Record<string, AuthClient>): Prom
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A CA made for the test and a server certificate it signed for 127.0.0.1 and localhost (PEM). */
+export async function makeTlsCertificates(): Promise<{ ca: string; cert: string; key: string }> {
+  // The library's dependency injection needs the Reflect metadata API first.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  const { webcrypto } = await import('node:crypto');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const day = 24 * 60 * 60 * 1000;
+  const caKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=mcpkit test CA',
+    notBefore: new Date(Date.now() - day),
+    notAfter: new Date(Date.now() + day),
+    keys: caKeys as CryptoKeyPair,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+    ],
+  });
+  const leafKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const leaf = await x509.X509CertificateGenerator.create({
+    serialNumber: '02',
+    subject: 'CN=127.0.0.1',
+    issuer: ca.subject,
+    notBefore: new Date(Date.now() - day),
+    notAfter: new Date(Date.now() + day),
+    publicKey: leafKeys.publicKey as CryptoKey,
+    signingKey: caKeys.privateKey as CryptoKey,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey as CryptoKey);
+  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
+  return { ca: ca.toString('pem'), cert: leaf.toString('pem'), key };
+}

@@ -119,8 +119,9 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         : {}),
       limitRequest: (p) => app.access.limiter.takeRequest(p.id, app.access.role(p).limits),
       mayCall: (p, tool) => {
-        const may = app.server.mayCall(p, tool);
-        if (may.allowed) return may;
+        const exposure = app.server.mayCall(p, tool);
+        if (exposure.allowed) return exposure;
+        const may = { reason: `tool \`${tool}\` is not allowed: ${exposure.reason}` };
         const headers = app.access.authenticator?.insufficientScope(
           may.reason,
           scopesFor(app, tool),
@@ -142,6 +143,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
                   via: 'anonymous',
                 },
             action: REFUSAL_ACTIONS[e.code] ?? 'auth',
+            ...(e.target ? { target: e.target } : {}),
             decision: 'denied',
             reason: `${e.code}: ${e.message}`,
           });

@@ -1,11 +1,9 @@
-// The official MCP Python SDK's client (packages/server/test/python/client.py,
-// installed by scripts/install-python-sdk.sh) lists and reads resources and
-// gets a prompt, over stdio and over Streamable HTTP.
+// The official MCP Python SDK's client (packages/server/test/python/client.py;
+// the SDK as scripts/python-requirements.txt pins it, installed by CI) lists
+// and reads resources and gets a prompt, over stdio and over Streamable HTTP.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -15,21 +13,8 @@ import { catalogGuest } from './guests.js';
 const run = promisify(execFile);
 const CLIENT = join(ROOT, 'packages', 'server', 'test', 'python', 'client.py');
 
-function python(): string {
-  const p =
-    process.env.MCPKIT_PYTHON ??
-    join(
-      process.env.MCPKIT_PYTHON_DIR ??
-        join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mcpkit-python'),
-      'bin',
-      'python',
-    );
-  if (!existsSync(p))
-    throw new Error(
-      `the MCP Python SDK is not installed at ${p}: run scripts/install-python-sdk.sh (or set MCPKIT_PYTHON)`,
-    );
-  return p;
-}
+/** The Python with the MCP SDK: `$MCPKIT_PYTHON`, else `python3`. */
+const PYTHON = process.env.MCPKIT_PYTHON ?? 'python3';
 
 const EXPECTED = {
   server: 'mcpkit',
@@ -44,7 +29,13 @@ const EXPECTED = {
 };
 
 async function client(args: string[]): Promise<unknown> {
-  const { stdout } = await run(python(), [CLIENT, ...args], { timeout: 60_000 });
+  const { stdout } = await run(PYTHON, [CLIENT, ...args], { timeout: 60_000 }).catch(
+    (error: Error & { stderr?: string }) => {
+      throw new Error(
+        `the Python client failed (the SDK is installed with \`python3 -m pip install -r scripts/python-requirements.txt\`): ${error.message}\n${error.stderr ?? ''}`,
+      );
+    },
+  );
   return JSON.parse(stdout);
 }
 

@@ -32,6 +32,8 @@ export interface HttpTransportOptions {
   /** Told of every refused authentication and every request on another identity's session. */
   onRefused?: (event: {
     principal?: Principal;
+    /** The tool a refused call named. */
+    target?: string;
     code: string;
     message: string;
     remote?: string;

@@ -214,7 +214,12 @@ export async function startHttpTransport(
     if (call !== undefined && settings.mayCall) {
       const may = settings.mayCall(principal, call);
       if (!may.allowed) {
-        settings.onRefused?.({ principal, code: 'insufficient-scope', message: may.reason });
+        settings.onRefused?.({
+          principal,
+          target: call,
+          code: 'insufficient-scope',
+          message: may.reason,
+        });
         return refuse(req, res, 'insufficient-scope', may.reason, may.headers);
       }
     }
