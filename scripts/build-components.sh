@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuilds the example WebAssembly components under examples/components from
+# Rebuilds the example WebAssembly components under examples/components, and
+# the conformance suite's fixture (packages/server/test/conformance), from
 # their sources, with pinned toolchains installed outside the repository
 # (under $MCPKIT_TOOLS_DIR, default ~/.cache/mcpkit-components).
 #
@@ -34,7 +35,24 @@ NPM_TOOLS="$TOOLS/npm-jco-$JCO_VERSION-cjs-$COMPONENTIZE_JS_VERSION"
 PY_TOOLS="$TOOLS/py-componentize-$COMPONENTIZE_PY_VERSION"
 CHECK_TOOLS="$TOOLS/check-shim-$CHECK_PREVIEW2_SHIM_VERSION-node-$CHECK_NODE_VERSION"
 
-ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools)
+ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools conformance ask-js)
+
+# Where a component's sources live.
+component_dir() {
+  case "$1" in
+    conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
+    ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
+    *) printf '%s\n' "$COMPONENTS/$1" ;;
+  esac
+}
+
+# Puts mcpkit:host's WIT into a component's wit/deps.
+sync_host_wit() {
+  local dir
+  dir="$(component_dir "$1")"
+  mkdir -p "$dir/wit/deps/mcpkit-host"
+  cp "$ROOT/packages/server/wit/host.wit" "$dir/wit/deps/mcpkit-host/host.wit"
+}
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -106,7 +124,8 @@ componentize_py() {
 # Copies the WASI WIT packages a component imports from the pinned jco
 # package (the WASI $WASI_VERSION definitions) into its wit/deps.
 sync_wasi_deps() {
-  local dir="$COMPONENTS/$1" pkg src
+  local dir pkg src
+  dir="$(component_dir "$1")"
   shift
   for pkg in "$@"; do
     src="$NPM_TOOLS/node_modules/@bytecodealliance/jco/lib/wit/builtin/$WASI_VERSION/wasi-$pkg/package.wit"
@@ -124,7 +143,7 @@ build_js() {
   log "building $name"
   # The splicer sees the file system only through paths relative to the
   # working directory, so build from inside the component's directory.
-  (cd "$COMPONENTS/$name" &&
+  (cd "$(component_dir "$name")" &&
     "$NPM_TOOLS/node_modules/.bin/componentize-js" "$source" \
       --wit wit --world-name "$world" "$@" --out "$name.wasm" >&2)
 }
@@ -157,9 +176,20 @@ build_one() {
         --disable http fetch-event stdio random clocks
       ;;
     compose-js)
-      mkdir -p "$COMPONENTS/compose-js/wit/deps/mcpkit-host"
-      cp "$ROOT/packages/server/wit/host.wit" "$COMPONENTS/compose-js/wit/deps/mcpkit-host/host.wit"
+      sync_host_wit compose-js
       build_js compose-js compose.js compose \
+        --disable http fetch-event stdio random clocks
+      ;;
+    conformance)
+      sync_host_wit conformance
+      sync_wasi_deps conformance clocks io
+      build_js conformance conformance.js conformance \
+        --disable http fetch-event stdio random
+      ;;
+    ask-js)
+      sync_host_wit ask-js
+      sync_wasi_deps ask-js cli clocks filesystem io random sockets
+      build_js ask-js ask.js ask \
         --disable http fetch-event stdio random clocks
       ;;
     py-tools)
@@ -234,11 +264,17 @@ main() {
       build_one "$name"
     done
     for name in "${names[@]}"; do
-      printf '%-14s %10d bytes\n' "$name" "$(stat -c %s "$COMPONENTS/$name/$name.wasm")"
+      printf '%-14s %10d bytes\n' "$name" "$(stat -c %s "$(component_dir "$name")/$name.wasm")"
     done
   fi
   if [[ $check -eq 1 ]]; then
-    run_check "${names[@]}"
+    # The server's test guests are checked by the server's tests (the
+    # conformance fixture by the suite itself).
+    local checked=()
+    for name in "${names[@]}"; do
+      [[ "$name" == conformance || "$name" == ask-js ]] || checked+=("$name")
+    done
+    if [[ ${#checked[@]} -gt 0 ]]; then run_check "${checked[@]}"; fi
   fi
 }
 

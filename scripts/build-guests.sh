@@ -39,6 +39,7 @@ TARGETS=(
   "calculator|c|examples/calculator/calculator.c|examples/calculator/calculator.wasm|-Wl,-z,stack-size=1048576 -lm"
   "hash|c|examples/hash/hash.c|examples/hash/hash.wasm|-Wl,-z,stack-size=1048576"
   "echo|c|examples/echo/echo.c|examples/echo/echo.wasm|-Wl,-z,stack-size=65536"
+  "catalog|c|packages/server/test/guests/catalog/catalog.c|packages/server/test/guests/catalog/catalog.wasm|-Wl,-z,stack-size=65536"
 )
 
 CHECK=0

@@ -2,6 +2,7 @@
 // guest uses is checked at the host-function boundary.
 
 export type { BridgeHandler } from './bridge.js';
+export type { GrantRequest, HostReply, HostRequest } from './component/instance.js';
 export {
   argumentsFromJson,
   camelCase,

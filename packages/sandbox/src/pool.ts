@@ -45,7 +45,7 @@ export interface PoolJob extends PoolJobBase {
 /** Call one export of a component. */
 export interface PoolCall extends PoolJobBase {
   type: 'call';
-  host: { http: boolean; callTool: boolean };
+  host: { http: boolean; callTool: boolean; requests: boolean };
   request: ComponentCallRequest;
 }
 

@@ -7,6 +7,7 @@ import { BridgeClient } from './bridge.js';
 import type {
   ComponentCallRequest,
   ComponentHooks,
+  HostReply,
   HttpReply,
   Instantiate,
   PreparedComponent,
@@ -45,7 +46,7 @@ export type WorkerRun =
   | (JobBase & {
       type: 'call';
       /** Which host calls the embedder answers (others are refused in the worker). */
-      host: { http: boolean; callTool: boolean };
+      host: { http: boolean; callTool: boolean; requests: boolean };
       request: ComponentCallRequest;
     });
 
@@ -251,6 +252,11 @@ async function handle(msg: WorkerRun): Promise<void> {
                   ok: boolean;
                   value: string;
                 },
+            }
+          : {}),
+        ...(msg.host.requests
+          ? {
+              request: (request) => bridge.call(COMPONENT_CHANNELS.host, request) as HostReply,
             }
           : {}),
       };

@@ -19,6 +19,8 @@ import { EmergencyStop } from './emergency.js';
 import { PolicyHistory } from './history/index.js';
 import type { Logger } from './logging.js';
 import { PolicyError, serverPolicyFrom, serverRegistry } from './policies.js';
+import { openSecretStore } from './secret-stores.js';
+import type { SecretStore, SecretStoreKind } from './secrets.js';
 import { type AuditSink, McpkitServer } from './server.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
@@ -40,6 +42,8 @@ export interface AppOptions {
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
   /** Where transpiled components are cached (default `$MCPKIT_CACHE_DIR`, else `<data dir>/cache/components`). */
   cacheDir?: string;
+  /** Where components' secrets are kept (default `$MCPKIT_SECRET_STORE`, else files in the data directory). */
+  secretStore?: SecretStoreKind;
   /** Where calls and changes are recorded (default: the server policy's `access.audit`). */
   audit?: AuditSink;
 }
@@ -59,6 +63,7 @@ export interface App {
   readonly history: PolicyHistory;
   /** Every policy file the server runs under (server policy, what it extends, roles). */
   readonly policyFiles: readonly string[];
+  readonly secrets: SecretStore;
   /** Problems met restoring stored components (each skipped). */
   readonly problems: readonly StoreProblem[];
   close(): Promise<void>;
@@ -129,6 +134,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const history = new PolicyHistory(store.dir, key ? { key } : {});
   const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
   const cacheDir = options.cacheDir ?? process.env.MCPKIT_CACHE_DIR;
+  const secrets = openSecretStore(
+    options.secretStore ?? (process.env.MCPKIT_SECRET_STORE === 'keyring' ? 'keyring' : 'file'),
+    store.dir,
+  );
   const manager = new ComponentManager({
     store,
     registry,
@@ -140,9 +149,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.egress ? { egress: options.egress } : {}),
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     notice: (component, message) => options.logger.warn({ component }, message),
+    secrets,
     history,
   });
   const problems = await manager.restore();
+  // Secrets changed by `mcpkit secret set` while serving apply without a restart.
+  const unwatch = secrets.watch?.((id) => {
+    if (!manager.get(id)) return;
+    manager.refresh(id).then(
+      () => options.logger.info({ component: id }, 'its secrets changed; made anew'),
+      (error: Error) => options.logger.error({ component: id }, error.message),
+    );
+  });
   for (const p of problems)
     options.logger.error({ component: p.id }, `skipped a stored component: ${p.message}`);
   let server: McpkitServer | undefined;
@@ -169,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: options.logger,
     builtinTools: options.builtinTools !== false,
     readOnly: options.readOnly === true,
+    secrets,
     access,
     emergency,
     ...(audit ? { audit } : {}),
@@ -187,7 +206,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     history,
     policyFiles,
     problems,
+    secrets,
     async close() {
+      unwatch?.();
       emergency.close();
       unwatchFile(store.quarantineSignal, onQuarantine);
       await server!.close();

@@ -1,10 +1,11 @@
 // The management tools, with Wassette's names and arguments so its users
 // feel at home: load and unload components, see them and their policies,
-// and grant or revoke capabilities at run time (within the server's ceiling).
+// grant or revoke capabilities at run time (within the server's ceiling), and
+// keep components' secrets (whose values no tool ever returns).
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ExtensionRegistry, quote } from '@mcpkit/wasm-policy';
+import { compilePolicy, type ExtensionRegistry, quote } from '@mcpkit/wasm-policy';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { clientOf, type Principal } from './access/principal.js';
 import type { Role } from './access/roles.js';
@@ -12,6 +13,7 @@ import type { ComponentManager, LoadedComponent } from './components.js';
 import type { EmergencyStop } from './emergency.js';
 import { textResult } from './guest.js';
 import { policyText } from './policies.js';
+import type { SecretStore } from './secrets.js';
 import type { ToolIndex } from './tool-index.js';
 
 const componentId = { type: 'string', description: 'Id of the component (see `list-components`)' };
@@ -43,6 +45,11 @@ const networkDetails = {
   },
   required: ['host'],
   additionalProperties: false,
+};
+const secretKey = {
+  type: 'string',
+  description:
+    "The secret's name, which is the environment variable the component sees, e.g. API_KEY",
 };
 const envDetails = {
   type: 'object',
@@ -187,6 +194,31 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
     [],
     false,
   ),
+  tool(
+    'list-secrets',
+    "List the keys of a component's secrets and whether its policy lets it see each one (values are never shown).",
+    { component_id: componentId },
+    ['component_id'],
+    true,
+  ),
+  tool(
+    'set-secret',
+    'Store a secret for a component; it sees it as an environment variable if its policy allows the key. The value passes through this conversation: `mcpkit secret set` on the command line keeps it out.',
+    {
+      component_id: componentId,
+      key: secretKey,
+      value: { type: 'string', description: 'The value; never shown again' },
+    },
+    ['component_id', 'key', 'value'],
+    false,
+  ),
+  tool(
+    'delete-secret',
+    "Delete one of a component's secrets.",
+    { component_id: componentId, key: secretKey },
+    ['component_id', 'key'],
+    false,
+  ),
 ]);
 
 export const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTIN_TOOLS.map((t) => t.name));
@@ -228,12 +260,85 @@ export interface BuiltinContext {
   /** Who is asking, for the records that say who changed what. */
   by: Principal;
   emergency: EmergencyStop | undefined;
+  secrets?: SecretStore;
+  /**
+   * Approve a grant before it is made (a person, when the server policy says
+   * so); throws saying why it is refused.
+   */
+  approve?(
+    componentId: string,
+    fragment: Record<string, unknown>,
+    tool: string,
+    bound: Role,
+  ): Promise<void>;
 }
 
 /** `load-component`'s path as the source URI role `sources` globs match. */
 export function sourceUri(path: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
   return pathToFileURL(resolve(path)).href;
+}
+
+/** The secret tools: what comes back names keys, never values. */
+async function secretTool(
+  name: string,
+  id: string,
+  args: Record<string, unknown>,
+  ctx: BuiltinContext,
+): Promise<CallToolResult> {
+  const store = ctx.secrets;
+  if (!store) return textResult('this server keeps no secrets', true);
+  const key = String(args.key ?? '');
+  const loaded = ctx.manager.get(id);
+  if (name === 'list-secrets') {
+    const keys = await store.keys(id);
+    const policy = loaded ? compilePolicy(loaded.effective, { registry: ctx.registry }) : undefined;
+    return json({
+      component_id: id,
+      store: store.kind,
+      secrets: keys.map((k) => ({
+        key: k,
+        visible_to_component: policy ? policy.decideEnv(k).allowed : null,
+      })),
+      total: keys.length,
+    });
+  }
+  if (name === 'set-secret') {
+    await store.set(id, key, String(args.value ?? ''));
+  } else if (!(await store.delete(id, key))) {
+    return textResult(`component ${quote(id)} has no secret ${quote(key)}`, true);
+  }
+  // A loaded component is made anew, so its next call sees the change.
+  if (loaded) await ctx.manager.refresh(id);
+  const visible = loaded
+    ? compilePolicy(ctx.manager.get(id)!.effective, { registry: ctx.registry }).decideEnv(key)
+        .allowed
+    : null;
+  return json({
+    status: name === 'set-secret' ? 'secret set' : 'secret deleted',
+    component_id: id,
+    key,
+    ...(name === 'set-secret'
+      ? {
+          visible_to_component: visible,
+          ...(visible === false
+            ? {
+                note: `its policy does not allow the environment variable ${key}; grant it with grant-environment-variable-permission for the component to see it`,
+              }
+            : {}),
+        }
+      : {}),
+  });
+}
+
+async function approvedGrant(
+  ctx: BuiltinContext,
+  id: string,
+  tool: string,
+  fragment: Record<string, unknown>,
+): Promise<void> {
+  await ctx.approve?.(id, fragment, tool, ctx.role);
+  await ctx.manager.grant(id, fragment, ctx.role, clientOf(ctx.by));
 }
 
 /** Run a management tool; problems come back as error results, never as exceptions. */
@@ -289,28 +394,15 @@ export async function callBuiltin(
         });
       }
       case 'grant-storage-permission':
-        await manager.grant(
-          id,
-          { storage: { allow: [{ uri: details.uri, access: details.access }] } },
-          ctx.role,
-          clientOf(ctx.by),
-        );
+        await approvedGrant(ctx, id, name, {
+          storage: { allow: [{ uri: details.uri, access: details.access }] },
+        });
         return json({ status: 'permission granted', component_id: id, storage: details });
       case 'grant-network-permission':
-        await manager.grant(
-          id,
-          { network: { allow: [{ host: details.host }] } },
-          ctx.role,
-          clientOf(ctx.by),
-        );
+        await approvedGrant(ctx, id, name, { network: { allow: [{ host: details.host }] } });
         return json({ status: 'permission granted', component_id: id, network: details });
       case 'grant-environment-variable-permission':
-        await manager.grant(
-          id,
-          { environment: { allow: [{ key: details.key }] } },
-          ctx.role,
-          clientOf(ctx.by),
-        );
+        await approvedGrant(ctx, id, name, { environment: { allow: [{ key: details.key }] } });
         return json({ status: 'permission granted', component_id: id, environment: details });
       case 'revoke-storage-permission':
         await manager.revokeStorage(
@@ -329,6 +421,10 @@ export async function callBuiltin(
       case 'reset-permission':
         await manager.reset(id, clientOf(ctx.by));
         return json({ status: 'permissions reset', component_id: id });
+      case 'list-secrets':
+      case 'set-secret':
+      case 'delete-secret':
+        return await secretTool(name, id, args, ctx);
       case 'rollback-policy': {
         await manager.rollback(id, Number(args.version), clientOf(ctx.by));
         return json({ status: 'grants rolled back', component_id: id, version: args.version });

@@ -31,11 +31,13 @@ import {
   validatePolicyFile,
 } from './commands/policy.js';
 import { runModule } from './commands/run.js';
+import { deleteSecrets, listSecrets, parseAssignments, setSecrets } from './commands/secret.js';
 import { serve } from './commands/serve.js';
 import { callToolOnce } from './commands/tool-call.js';
 import { examplesServeOptions } from './examples.js';
 import { createLogger, silentLogger } from './logging.js';
 import { parseResolveOverride, resolverWith } from './resolver.js';
+import { SECRET_STORE_KINDS, type SecretStoreKind } from './secrets.js';
 import { SERVER_VERSION } from './server.js';
 
 /**
@@ -95,6 +97,7 @@ function appOptions(o: Record<string, unknown>, quiet = false): AppOptions {
     allowHosts: (o.allowHost as string[]) ?? [],
     builtinTools: o.builtinTools !== false,
     readOnly: o.readOnly === true,
+    ...(o.secretStore ? { secretStore: o.secretStore as SecretStoreKind } : {}),
   };
 }
 
@@ -117,6 +120,12 @@ const program = new Command('mcpkit')
   // Commander's own refusals (unknown option, missing argument) end in the
   // catch below, so that they exit with the usage code rather than 1.
   .exitOverride();
+
+const secretStoreOption = () =>
+  new Option(
+    '--secret-store <store>',
+    "where components' secrets are kept: `file` (in the data directory) or `keyring` (the OS keyring, through secret-tool); default $MCPKIT_SECRET_STORE or file",
+  ).choices(SECRET_STORE_KINDS);
 
 const dataDirOption = () =>
   new Option(
@@ -169,6 +178,7 @@ program
   )
   .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
   .option('--read-only', 'refuse loading, unloading and grants at run time')
+  .addOption(secretStoreOption())
   .option('--log-level <level>', 'pino log level on stderr (default: $MCPKIT_LOG_LEVEL or info)')
   .action(async (o) => {
     const base = appOptions(o);
@@ -546,6 +556,60 @@ component
     out(
       `embedded ${r.tools.length} tool${r.tools.length === 1 ? '' : 's'} (${r.tools.join(', ')}) into ${r.out}`,
     );
+  });
+
+const secret = program
+  .command('secret')
+  .description("a component's secrets, handed to it as environment variables its policy allows");
+
+secret
+  .command('list')
+  .argument('<component-id>', 'component id')
+  .option('--show-values', 'print the values too')
+  .option('--json', 'print as JSON')
+  .addOption(dataDirOption())
+  .addOption(secretStoreOption())
+  .description("list a component's secrets (keys only, unless --show-values)")
+  .action(async (id: string, o) => {
+    const r = await listSecrets(o, id, o.showValues === true);
+    if (o.json) json(r);
+    else {
+      if (r.keys.length === 0) out(`${id} has no secrets in ${r.store}`);
+      for (const k of r.keys) out(r.values ? `${k}=${r.values[k]}` : k);
+    }
+  });
+
+secret
+  .command('set')
+  .argument('<component-id>', 'component id')
+  .argument('<assignments...>', 'KEY=VALUE, or a single KEY with the value on stdin')
+  .addOption(dataDirOption())
+  .addOption(secretStoreOption())
+  .description('add or replace secrets of a component (a running server applies them at once)')
+  .action(async (id: string, items: string[], o) => {
+    const assignments = parseAssignments(items, () => {
+      if (process.stdin.isTTY) return undefined;
+      // One trailing newline is the pipe's (`echo`), not the secret's.
+      return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    });
+    const r = await setSecrets(o, id, assignments);
+    out(`set ${r.keys.join(', ')} for ${id} in ${r.store}`);
+  });
+
+secret
+  .command('delete')
+  .argument('<component-id>', 'component id')
+  .argument('<keys...>', 'keys to delete')
+  .addOption(dataDirOption())
+  .addOption(secretStoreOption())
+  .description('delete secrets of a component')
+  .action(async (id: string, keys: string[], o) => {
+    const r = await deleteSecrets(o, id, keys);
+    if (r.deleted.length > 0) out(`deleted ${r.deleted.join(', ')} from ${id}`);
+    if (r.missing.length > 0) {
+      err(`mcpkit: ${id} has no secret ${r.missing.join(', ')}`);
+      process.exitCode = EXIT.failed;
+    }
   });
 
 const audit = program.command('audit').description('check audit logs and make their keys');

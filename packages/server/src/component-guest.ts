@@ -2,13 +2,18 @@
 // a tool, named as Wassette names it, with JSON Schemas derived from its WIT
 // types and descriptions from its WIT doc comments. Arguments are checked and
 // converted before the component runs; what it returns comes back as text and
-// as `structuredContent` `{ "result": … }`.
+// as `structuredContent` `{ "result": … }`. A component may also export
+// mcpkit:host's provider interfaces (component-provider.ts) to offer tools
+// with MCP names and content, prompts, resources and completions.
 
 import {
   argumentsFromJson,
+  type ComponentCallOptions,
   type ComponentFunction,
   ComponentSandbox,
   type ComponentSandboxOptions,
+  type HostReply,
+  type HostRequest,
   parametersSchema,
   resultSchema,
   type SandboxError,
@@ -19,18 +24,43 @@ import {
   type WitFunction,
   witTypeText,
 } from '@mcpkit/sandbox';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { EMPTY_CATALOG, type GuestCatalog, validateCatalog } from './catalog.js';
+import {
+  completionOf,
+  contentsOf,
+  isProviderExport,
+  type ProviderFunction,
+  ProviderValueError,
+  pairs,
+  promptResultOf,
+  promptsOf,
+  providerFunctions,
+  resourcesOf,
+  templatesOf,
+  toolResultOf,
+  toolsOf,
+} from './component-provider.js';
+import { explainViolations } from './explain.js';
 import {
   type CallContext,
   type CallOutcome,
+  type Completion,
+  type CompletionRequest,
   clip,
   type Guest,
+  GuestError,
   lineLogger,
+  type ResourceMatch,
   resultFromError,
   textResult,
   withExplanations,
 } from './guest.js';
-import type { ToolDefinition } from './manifest.js';
+import { type ToolDefinition, validateManifest } from './manifest.js';
 import type { WitDocs } from './wit-docs.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -128,29 +158,232 @@ interface Target extends ComponentFunction {
   readonly tool: ToolDefinition;
 }
 
+/** What a provider's list functions gave: tools in manifest form and the catalog. */
+interface Offer {
+  readonly tools: readonly ToolDefinition[];
+  readonly catalog: GuestCatalog;
+}
+
 export class ComponentGuest implements Guest {
   readonly kind = 'component' as const;
-  readonly tools: readonly ToolDefinition[];
   readonly sandbox: ComponentSandbox;
   /** Exported functions that are not tools, with the reason. */
   readonly skipped: readonly Skipped[];
   readonly #targets: ReadonlyMap<string, Target>;
+  readonly #functionTools: readonly ToolDefinition[];
+  readonly #providers: ReadonlyMap<ProviderFunction, ComponentFunction>;
+  readonly #options: ComponentGuestOptions;
+  #offer: Offer = { tools: [], catalog: EMPTY_CATALOG };
+  readonly #listeners = new Set<() => void>();
 
   private constructor(sandbox: ComponentSandbox, options: ComponentGuestOptions) {
     this.sandbox = sandbox;
-    const { targets, skipped } = componentTools(sandbox.functions(), options.docs);
+    this.#options = options;
+    const functions = sandbox.functions();
+    const { targets, skipped } = componentTools(
+      functions.filter((f) => !isProviderExport(f.exportName)),
+      options.docs,
+    );
     for (const s of skipped) options.onSkipped?.(s.function, s.reason);
     this.#targets = targets;
-    this.tools = [...targets.values()].map((t) => t.tool);
+    this.#functionTools = [...targets.values()].map((t) => t.tool);
+    this.#providers = providerFunctions(functions);
     this.skipped = skipped;
   }
 
   static async create(options: ComponentGuestOptions): Promise<ComponentGuest> {
-    return new ComponentGuest(await ComponentSandbox.create(options), options);
+    const guest = new ComponentGuest(await ComponentSandbox.create(options), options);
+    guest.#offer = await guest.#readOffer();
+    return guest;
+  }
+
+  get tools(): readonly ToolDefinition[] {
+    return [...this.#functionTools, ...this.#offer.tools];
+  }
+
+  get catalog(): GuestCatalog {
+    return this.#offer.catalog;
+  }
+
+  onChange(listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /**
+   * Ask the provider interfaces for the tools, prompts, resources and
+   * templates they offer, and check them; a problem fails the load.
+   */
+  async #readOffer(): Promise<Offer> {
+    const ctx: CallContext = {};
+    const list = async (fn: ProviderFunction) =>
+      this.#providers.has(fn) ? this.#invoke(fn, {}, ctx) : [];
+    try {
+      const toolList = toolsOf(await list('list-tools'));
+      const taken = new Set(this.#functionTools.map((t) => t.name));
+      const clash = toolList.find((t) => taken.has(String(t.name)));
+      if (clash)
+        throw new ProviderValueError(
+          `its tool-provider offers tool \`${String(clash.name)}\`, which an exported function already is`,
+        );
+      const tools = validateManifest({ tools: toolList });
+      const catalog = validateCatalog({
+        prompts: promptsOf(await list('list-prompts')),
+        resources: resourcesOf(await list('list-resources')),
+        resourceTemplates: templatesOf(await list('list-resource-templates')),
+        completions: this.#providers.has('complete'),
+      });
+      const problems = [
+        ...(tools.ok ? [] : tools.problems),
+        ...(catalog.ok ? [] : catalog.problems),
+      ];
+      if (!tools.ok || !catalog.ok || problems.length > 0)
+        throw new ProviderValueError(`what it offers is not valid:\n  ${problems.join('\n  ')}`);
+      return { tools: tools.manifest.tools, catalog: catalog.catalog };
+    } catch (error) {
+      if (error instanceof ProviderValueError || error instanceof GuestError)
+        throw new Error(`component \`${this.sandbox.id}\`: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Read the offer again after the component said it changed, and tell the listeners. */
+  async #reread(): Promise<void> {
+    try {
+      this.#offer = await this.#readOffer();
+    } catch (error) {
+      this.#options.onSkipped?.('list-changed', (error as Error).message);
+      return;
+    }
+    for (const l of this.#listeners) l();
+  }
+
+  /** The sandbox call options for a call made on behalf of `ctx`. */
+  #callOptions(
+    ctx: CallContext,
+    errLines: ReturnType<typeof lineLogger>,
+    changed: { value: boolean },
+  ): ComponentCallOptions {
+    return {
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onStderr: (chunk) => errLines.push(chunk),
+      ...(ctx.log ? { onLog: (level, message) => ctx.log!(level as never, message) } : {}),
+      ...(ctx.progress ? { onProgress: ctx.progress.bind(ctx) } : {}),
+      callTool: (name, text) => this.#callTool(ctx, name, text),
+      hostRequest: (request) => this.#hostRequest(ctx, request, changed),
+    };
+  }
+
+  async #hostRequest(
+    ctx: CallContext,
+    request: HostRequest,
+    changed: { value: boolean },
+  ): Promise<HostReply> {
+    if (request.kind === 'list-changed') {
+      changed.value = true;
+      return { ok: true };
+    }
+    if (!ctx.host) return { ok: false, error: 'the host does not take this request here' };
+    return ctx.host(request);
+  }
+
+  /**
+   * Call a provider function with arguments in JSON form; its result in JSON
+   * form, or a GuestError saying why there is none (a refusal explained).
+   */
+  async #invoke(
+    fn: ProviderFunction,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<unknown> {
+    const target = this.#providers.get(fn);
+    if (!target) throw new GuestError(`this component does not export \`${fn}\``);
+    const errLines = lineLogger(ctx.log?.bind(ctx));
+    const changed = { value: false };
+    let value: unknown;
+    try {
+      const r = await this.sandbox.call(
+        target,
+        argumentsFromJson(target.fn, args),
+        this.#callOptions(ctx, errLines, changed),
+      );
+      value = target.fn.result ? toJson(target.fn.result, r.value) : null;
+      const size = JSON.stringify(value)?.length ?? 0;
+      if (size > this.sandbox.limits.output)
+        throw new GuestError(
+          `\`${fn}\` returned ${size} bytes of JSON, more than the output limit of ${this.sandbox.limits.output}`,
+        );
+    } catch (error) {
+      const e = error as SandboxError;
+      if (error instanceof GuestError || typeof e?.code !== 'string') throw error;
+      const denied = e.outcome?.violations ?? [];
+      throw new GuestError(
+        `${e.message}${denied.length > 0 ? `\nThe policy refused:\n${explainViolations(denied)}` : ''}`,
+      );
+    } finally {
+      errLines.flush();
+      if (changed.value) void this.#reread();
+    }
+    return value;
+  }
+
+  /** A provider function returning `result<T, string>`: T, or its error as a GuestError. */
+  async #invokeResult(
+    fn: ProviderFunction,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<unknown> {
+    const r = (await this.#invoke(fn, args, ctx)) as { ok?: unknown; err?: unknown };
+    if (Object.hasOwn(r, 'err')) throw new GuestError(String(r.err));
+    return r.ok;
+  }
+
+  async getPrompt(
+    name: string,
+    args: Readonly<Record<string, string>>,
+    ctx: CallContext,
+  ): Promise<GetPromptResult> {
+    return promptResultOf(
+      await this.#invokeResult('get-prompt', { name, arguments: pairs(args) }, ctx),
+    );
+  }
+
+  async readResource(
+    uri: string,
+    match: ResourceMatch,
+    ctx: CallContext,
+  ): Promise<ReadResourceResult> {
+    return contentsOf(
+      await this.#invokeResult(
+        'read-resource',
+        { uri, variables: pairs(match.template ? match.variables : {}) },
+        ctx,
+      ),
+    );
+  }
+
+  async complete(request: CompletionRequest, ctx: CallContext): Promise<Completion> {
+    const ref =
+      request.ref.type === 'ref/prompt'
+        ? { tag: 'prompt', val: request.ref.name }
+        : { tag: 'resource-template', val: request.ref.uri };
+    return completionOf(
+      await this.#invoke(
+        'complete',
+        {
+          ref,
+          argument: request.argument.name,
+          value: request.argument.value,
+          context: pairs(request.context),
+        },
+        ctx,
+      ),
+    );
   }
 
   async call(tool: string, args: Record<string, unknown>, ctx: CallContext): Promise<CallOutcome> {
     const target = this.#targets.get(tool);
+    if (!target && this.#offer.tools.some((t) => t.name === tool))
+      return this.#callProvided(tool, args, ctx);
     if (!target)
       return { result: textResult(`this component has no tool \`${tool}\``, true), violations: [] };
     let values: unknown[];
@@ -161,14 +394,9 @@ export class ComponentGuest implements Guest {
       return { result: textResult(`invalid argument: ${error.message}`, true), violations: [] };
     }
     const errLines = lineLogger(ctx.log?.bind(ctx));
+    const changed = { value: false };
     try {
-      const r = await this.sandbox.call(target, values, {
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onStderr: (chunk) => errLines.push(chunk),
-        ...(ctx.log ? { onLog: (level, message) => ctx.log!(level as never, message) } : {}),
-        ...(ctx.progress ? { onProgress: ctx.progress.bind(ctx) } : {}),
-        callTool: (name, text) => this.#callTool(ctx, name, text),
-      });
+      const r = await this.sandbox.call(target, values, this.#callOptions(ctx, errLines, changed));
       errLines.flush();
       const outLines = lineLogger(ctx.log?.bind(ctx));
       outLines.push(r.stdout);
@@ -181,6 +409,28 @@ export class ComponentGuest implements Guest {
       if (typeof e?.code !== 'string') throw error;
       const violations = e.outcome?.violations ?? [];
       return { result: withExplanations(resultFromError(e), violations), violations };
+    } finally {
+      if (changed.value) void this.#reread();
+    }
+  }
+
+  /** A tool of the component's tool-provider. */
+  async #callProvided(
+    tool: string,
+    args: Record<string, unknown>,
+    ctx: CallContext,
+  ): Promise<CallOutcome> {
+    try {
+      const value = await this.#invoke(
+        'call-tool',
+        { name: tool, arguments: ctx.argsJson ?? JSON.stringify(args) },
+        ctx,
+      );
+      return { result: toolResultOf(value), violations: [] };
+    } catch (error) {
+      if (error instanceof GuestError || error instanceof ProviderValueError)
+        return { result: textResult(error.message, true), violations: [] };
+      throw error;
     }
   }
 

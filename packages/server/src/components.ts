@@ -29,6 +29,7 @@ import type { Guest } from './guest.js';
 import { type PolicyHistory, rollbackGrants } from './history/index.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
 import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
+import type { SecretStore } from './secrets.js';
 import {
   type ComponentMeta,
   type ComponentStore,
@@ -85,6 +86,8 @@ export interface ComponentManagerOptions {
   cacheDir?: string;
   /** Things worth telling the operator, such as exports that are not offered as tools. */
   notice?: (component: string, message: string) => void;
+  /** Each component's secrets, handed to its guest as environment variables its policy allows. */
+  secrets?: SecretStore;
   /** Where every change to a component's policy or grants is kept. */
   history?: PolicyHistory;
 }
@@ -393,12 +396,15 @@ export class ComponentManager {
         `runtime grants suspended, beyond what the server now allows: ${suspended.map((v) => v.message).join('; ')}. They stay stored and apply again once the server's ceiling (its policy, --allow-dir, --allow-host) covers them; revoke-* or reset-permission removes them.`,
       );
     const effective = effectivePolicy(policy, inForce, this.#serverPolicy, registry);
+    const env = await this.#envOf(id);
     const bytes = await readFile(stored.wasmPath);
     let guest: Guest;
     if (stored.meta.kind === 'component') {
-      guest = await this.#componentGuest(id, bytes, effective, stored).catch((error: Error) => {
-        throw new LoadError(error.message);
-      });
+      guest = await this.#componentGuest(id, bytes, effective, stored, env).catch(
+        (error: Error) => {
+          throw new LoadError(error.message);
+        },
+      );
     } else {
       const manifest = await this.#manifest(id, bytes, stored.manifestText);
       guest = await CommandGuest.create({
@@ -408,7 +414,7 @@ export class ComponentManager {
         policy: effective,
         manifest,
         ...(this.#o.pool ? { pool: this.#o.pool } : {}),
-        ...(this.#o.env ? { env: this.#o.env } : {}),
+        env,
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       });
     }
@@ -426,11 +432,39 @@ export class ComponentManager {
     return loaded;
   }
 
+  /**
+   * The environment a component's guest may be given (its policy filters it):
+   * the server's, with the component's secrets over it. Secrets that cannot be
+   * read are left out (said in the log), never guessed.
+   */
+  async #envOf(id: string): Promise<Record<string, string>> {
+    let secrets: Record<string, string> = {};
+    if (this.#o.secrets) {
+      try {
+        secrets = await this.#o.secrets.values(id);
+      } catch (error) {
+        this.#o.notice?.(id, `its secrets are left out: ${(error as Error).message}`);
+      }
+    }
+    return { ...this.#o.env, ...secrets };
+  }
+
+  /** Make a component anew from the store (its secrets changed, say). */
+  async refresh(id: string): Promise<LoadedComponent> {
+    return this.#exclusive(id, async () => {
+      this.#require(id);
+      const loaded = await this.#activate(await this.#o.store.read(id));
+      this.#changed();
+      return loaded;
+    });
+  }
+
   #componentGuest(
     id: string,
     bytes: Uint8Array,
     policy: PolicyDocument,
     stored: StoredComponent,
+    env: Readonly<Record<string, string>>,
   ): Promise<ComponentGuest> {
     return ComponentGuest.create({
       id,
@@ -440,7 +474,7 @@ export class ComponentManager {
       docs: docsFrom(stored.docsText),
       cacheDir: this.#o.cacheDir ?? join(this.#o.store.dir, 'cache', 'components'),
       ...(this.#o.pool ? { pool: this.#o.pool } : {}),
-      ...(this.#o.env ? { env: this.#o.env } : {}),
+      env,
       ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       ...(this.#o.egress ? { egress: this.#o.egress } : {}),
       onSkipped: (fn, reason) =>
@@ -480,41 +514,9 @@ export class ComponentManager {
   ): Promise<LoadedComponent> {
     return this.#exclusive(id, async () => {
       const c = this.#require(id);
-      const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
-        registry: this.#o.registry,
-        file: 'the grant',
-      });
-      if (!r.document) {
-        throw new LoadError(
-          `the grant is invalid: ${r.diagnostics
-            .filter((d) => d.severity === 'error')
-            .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
-            .join('; ')}`,
-        );
-      }
-      const beyond = outsideCeiling(r.document, this.#serverPolicy, this.#o.registry);
-      if (beyond.length > 0) {
-        throw new LoadError(
-          `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
-        );
-      }
-      if (bound && !bound.everything) {
-        const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
-        const byRole = bound.policy
-          ? role.map((b) =>
-              b.message.replace(
-                'what the server allows',
-                `what role ${quote(bound.name)} may grant`,
-              ),
-            )
-          : [`role ${quote(bound.name)} may grant nothing`];
-        if (byRole.length > 0)
-          throw new LoadError(
-            `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
-          );
-      }
+      const document = this.prepareGrant(id, fragment, bound);
       const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
-      const merged = mergePolicies(base, r.document, this.#o.registry);
+      const merged = mergePolicies(base, document, this.#o.registry);
       return this.#setGrants(
         id,
         { ...merged, description: `runtime grants for ${id}` },
@@ -522,6 +524,46 @@ export class ComponentManager {
         by,
       );
     });
+  }
+
+  /**
+   * What `grant(id, fragment, bound)` would add, parsed and checked against
+   * the ceiling and the role's bound; throws LoadError saying why it would be
+   * refused. Nothing changes.
+   */
+  prepareGrant(id: string, fragment: Record<string, unknown>, bound?: GrantBound): PolicyDocument {
+    this.#require(id);
+    const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
+      registry: this.#o.registry,
+      file: 'the grant',
+    });
+    if (!r.document) {
+      throw new LoadError(
+        `the grant is invalid: ${r.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => d.message + (d.help ? ` (${d.help})` : ''))
+          .join('; ')}`,
+      );
+    }
+    const beyond = outsideCeiling(r.document, this.#serverPolicy, this.#o.registry);
+    if (beyond.length > 0) {
+      throw new LoadError(
+        `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
+      );
+    }
+    if (bound && !bound.everything) {
+      const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
+      const byRole = bound.policy
+        ? role.map((b) =>
+            b.message.replace('what the server allows', `what role ${quote(bound.name)} may grant`),
+          )
+        : [`role ${quote(bound.name)} may grant nothing`];
+      if (byRole.length > 0)
+        throw new LoadError(
+          `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
+        );
+    }
+    return r.document;
   }
 
   /** Parse one rule the way a grant would be parsed, to compare with existing ones. */

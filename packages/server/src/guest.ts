@@ -1,10 +1,19 @@
 // What a loaded component is to the server, whatever its format: a list of
-// tools and a way to call one. WASI command modules and WebAssembly
-// components implement it.
+// tools and a way to call one, and optionally prompts, resources and
+// completions. WASI command modules and WebAssembly components implement it;
+// every other guest kind plugs in here.
 
-import type { SandboxError, Violation } from '@mcpkit/sandbox';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { HostReply, HostRequest, SandboxError, Violation } from '@mcpkit/sandbox';
+import type {
+  CallToolResult,
+  GetPromptResult,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from './access/principal.js';
+import type { GuestCatalog } from './catalog.js';
+import type { ClientChannel } from './client-channel.js';
 import { explainViolations } from './explain.js';
 import type { ToolDefinition } from './manifest.js';
 
@@ -28,6 +37,47 @@ export interface CallContext {
   readonly principal?: Principal;
   /** The MCP session the call came in on, if any. */
   readonly session?: string;
+  /** The client whose request this is, to ask it things (elicitation, sampling). */
+  readonly client?: ClientChannel | undefined;
+  /**
+   * A guest's request to its host beyond tool calls (`mcpkit:host/client`,
+   * `permissions`, `notifications`), decided by the server under the guest's policy.
+   */
+  host?(request: HostRequest): Promise<HostReply>;
+}
+
+/** What a resource read is of: one of the guest's resources, or an expansion of one of its templates. */
+export type ResourceMatch =
+  | { readonly resource: Resource; readonly template?: undefined }
+  | {
+      readonly template: ResourceTemplate;
+      /** The template's variables as the URI gave them (lists joined with `,`). */
+      readonly variables: Readonly<Record<string, string>>;
+      readonly resource?: undefined;
+    };
+
+/** A `completion/complete` request, in the guest's own names. */
+export interface CompletionRequest {
+  readonly ref:
+    | { readonly type: 'ref/prompt'; readonly name: string }
+    | {
+        readonly type: 'ref/resource';
+        readonly uri: string;
+      };
+  readonly argument: { readonly name: string; readonly value: string };
+  /** Arguments already resolved (`context.arguments` of the request). */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+export interface Completion {
+  readonly values: readonly string[];
+  readonly total?: number;
+  readonly hasMore?: boolean;
+}
+
+/** A guest could not answer (it said why, or it failed); the message is for the client. */
+export class GuestError extends Error {
+  readonly code = 'guest-failed';
 }
 
 export interface CallOutcome {
@@ -43,6 +93,23 @@ export interface Guest {
   call(tool: string, args: Record<string, unknown>, ctx: CallContext): Promise<CallOutcome>;
   /** Things worth showing in `component inspect`. */
   describe(): Record<string, unknown>;
+  /**
+   * Prompts, resources and resource templates it offers, in its own names;
+   * checked with `validateCatalog` by the guest before it shows them. Absent: none.
+   */
+  readonly catalog?: GuestCatalog;
+  /** The messages of one of its prompts; throws GuestError when it cannot. */
+  getPrompt?(
+    name: string,
+    args: Readonly<Record<string, string>>,
+    ctx: CallContext,
+  ): Promise<GetPromptResult>;
+  /** The contents of `uri`, which `match` says is its own; throws GuestError when it cannot. */
+  readResource?(uri: string, match: ResourceMatch, ctx: CallContext): Promise<ReadResourceResult>;
+  /** Suggestions for an argument of one of its prompts or templates. */
+  complete?(request: CompletionRequest, ctx: CallContext): Promise<Completion>;
+  /** Tell `listener` when its tools or catalog change while it is loaded. */
+  onChange?(listener: () => void): void;
 }
 
 export function textResult(text: string, isError = false): CallToolResult {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { EMPTY_CATALOG } from './catalog.js';
 import {
   embedManifest,
   MANIFEST_SECTION,
@@ -11,6 +12,7 @@ import { example } from './testing.js';
 
 const manifest = (description: string): Manifest => ({
   tools: [{ name: 'echo', description, inputSchema: { type: 'object' } }],
+  catalog: EMPTY_CATALOG,
 });
 
 describe('tool manifests embedded in a module', () => {

@@ -1,10 +1,12 @@
-// Tool metadata of a WASI command guest: a JSON manifest in the module's
+// Metadata of a WASI command guest: a JSON manifest in the module's
 // `mcp:tools` custom section (one signed artifact carries it), or a sidecar
-// `<name>.tools.json` file while developing.
+// `<name>.tools.json` file while developing. It lists the tools and, beside
+// them, the prompts, resources and resource templates the module serves.
 
 import { setCustomSection } from '@mcpkit/sandbox';
-import { quote } from '@mcpkit/wasm-policy';
+import { didYouMean, quote } from '@mcpkit/wasm-policy';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { type GuestCatalog, validateCatalog } from './catalog.js';
 
 export const MANIFEST_SECTION = 'mcp:tools';
 
@@ -22,7 +24,11 @@ export interface ToolDefinition {
 
 export interface Manifest {
   readonly tools: readonly ToolDefinition[];
+  /** Prompts, resources and templates beside the tools (empty when it lists none). */
+  readonly catalog: GuestCatalog;
 }
+
+const MANIFEST_KEYS = ['tools', 'prompts', 'resources', 'resourceTemplates', 'completions'];
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: string[] };
 
@@ -84,8 +90,17 @@ export function validateManifest(value: unknown): ManifestResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: ['the manifest must be a JSON object with a `tools` list'] };
   }
-  const tools = (value as { tools?: unknown }).tools;
-  if (!Array.isArray(tools)) return { ok: false, problems: ['the manifest has no `tools` list'] };
+  for (const k of Object.keys(value)) {
+    if (!MANIFEST_KEYS.includes(k)) {
+      const hint = didYouMean(k, MANIFEST_KEYS);
+      problems.push(
+        `the manifest has an unknown key ${quote(k)}${hint ? ` (${hint})` : ` (it may have ${MANIFEST_KEYS.map((m) => `\`${m}\``).join(', ')})`}`,
+      );
+    }
+  }
+  const tools = (value as { tools?: unknown }).tools ?? [];
+  if (!Array.isArray(tools))
+    return { ok: false, problems: ["the manifest's `tools` must be a list"] };
   const seen = new Set<string>();
   tools.forEach((t: unknown, i) => {
     const where = `tools[${i}]`;
@@ -116,8 +131,10 @@ export function validateManifest(value: unknown): ManifestResult {
       problems.push(`${where}.annotations must be an object`);
     }
   });
-  if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, manifest: { tools: tools as ToolDefinition[] } };
+  const catalog = validateCatalog(value as Record<string, unknown>);
+  if (!catalog.ok) problems.push(...catalog.problems);
+  if (problems.length > 0 || !catalog.ok) return { ok: false, problems };
+  return { ok: true, manifest: { tools: tools as ToolDefinition[], catalog: catalog.catalog } };
 }
 
 export function parseManifest(text: string): ManifestResult {
@@ -149,6 +166,18 @@ export function embedManifest(bytes: Uint8Array, manifest: Manifest): Uint8Array
   return setCustomSection(
     bytes,
     MANIFEST_SECTION,
-    new TextEncoder().encode(JSON.stringify(manifest)),
+    new TextEncoder().encode(JSON.stringify(manifestJson(manifest))),
   );
+}
+
+/** The manifest in its file form (what `parseManifest` reads back). */
+export function manifestJson(manifest: Manifest): Record<string, unknown> {
+  const { prompts, resources, resourceTemplates, completions } = manifest.catalog;
+  return {
+    tools: manifest.tools,
+    ...(prompts.length > 0 ? { prompts } : {}),
+    ...(resources.length > 0 ? { resources } : {}),
+    ...(resourceTemplates.length > 0 ? { resourceTemplates } : {}),
+    ...(completions ? { completions } : {}),
+  };
 }

@@ -1,31 +1,57 @@
 // The MCP face of mcpkit: tools/list and tools/call over any transport, each
 // call decided by the server's and the component's `mcp:` policy, checked
-// against the tool's input schema, then run in the sandbox.
+// against the tool's input schema, then run in the sandbox; and the prompts,
+// resources and completions components offer (prompts.ts, resources.ts,
+// completions.ts), decided by the same policies.
 
-import type { Violation } from '@mcpkit/sandbox';
+import type { GrantRequest, Violation } from '@mcpkit/sandbox';
 import type { Decision, ExtensionRegistry, PolicyDocument, RuleRef } from '@mcpkit/wasm-policy';
 import { compilePolicy, quote } from '@mcpkit/wasm-policy';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  CompleteRequestSchema,
   ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
   type Tool,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { Access } from './access/access.js';
 import { clientOf, type Principal } from './access/principal.js';
 import type { Role } from './access/roles.js';
+import {
+  askApproval,
+  describeGrant,
+  grantFragment,
+  type Requester,
+  refusalMessage,
+} from './approval.js';
 import type { AuditEntry, AuditLog } from './audit/index.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
+import type { CatalogSource } from './catalog-source.js';
+import { clientChannel, type HandlerExtra } from './client-channel.js';
+import { complete } from './completions.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
 import type { EmergencyStop } from './emergency.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
+import { answerGuestRequest } from './guest-requests.js';
 import type { Logger } from './logging.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
+import { DEFAULT_PAGE_SIZE, page } from './pagination.js';
+import { Prompts } from './prompts.js';
 import { ProtocolError } from './protocol-error.js';
+import { Resources } from './resources.js';
+import type { SecretStore } from './secrets.js';
+import { Subscriptions } from './subscriptions.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
 import { storageReach } from './tool-reach.js';
 
@@ -47,6 +73,10 @@ export interface McpkitServerOptions {
   /** Where every call, management action and denial is recorded. */
   audit?: AuditSink;
   emergency?: EmergencyStop;
+  /** Entries per page of tools/list, prompts/list, resources/list and templates (default 100). */
+  pageSize?: number;
+  /** Components' secrets, for the secret management tools. */
+  secrets?: SecretStore;
 }
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
@@ -86,6 +116,8 @@ const ACTIONS: Record<string, string> = {
   'release-component': 'release',
   'emergency-stop': 'emergency-stop',
   'lift-emergency-stop': 'emergency-lift',
+  'set-secret': 'secret-set',
+  'delete-secret': 'secret-delete',
 };
 
 /** `roles/dev.yaml:4:7 mcp.tools.allow \`read_*\`` */
@@ -101,6 +133,11 @@ function refused(text: string, d?: Decision): Verdict {
     decision: 'denied',
     ...(d ? { rule: d.rule, reason: d.reason } : { reason: text }),
   };
+}
+
+/** `set-secret`'s value never reaches the audit log, whatever its arguments mode. */
+function withoutSecretValue(tool: string, args: object): object {
+  return tool === 'set-secret' && 'value' in args ? { ...args, value: '<redacted:secret>' } : args;
 }
 
 /** How deep guests' calls to other tools may nest. */
@@ -122,10 +159,37 @@ export class McpkitServer {
   readonly #access: Access;
   /** Calls running in the sandbox, so an emergency stop can end them. */
   readonly #running = new Set<AbortController>();
+  readonly #source: CatalogSource;
+  readonly prompts: Prompts;
+  readonly resources: Resources;
+  readonly #subscriptions = new Subscriptions();
+  /** The components as last indexed, to tell which were made anew. */
+  #indexed = new Map<string, LoadedComponent>();
+  readonly #watchedGuests = new WeakSet<object>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
     this.#access = options.access ?? Access.open();
+    this.#source = {
+      // A quarantined component offers nothing, as its tools disappear.
+      components: () => this.#o.manager.list().filter((c) => !c.quarantine),
+      component: (id) => {
+        const c = this.#o.manager.get(id);
+        return c && !c.quarantine ? c : undefined;
+      },
+      policies: (componentId) => ({
+        componentId,
+        server: this.#serverMcp,
+        component: this.#componentMcp.get(componentId),
+      }),
+      notice: (component, message) => this.#o.logger.warn({ component }, message),
+      contextFor: (componentId, ctx) => {
+        const c = this.#o.manager.get(componentId);
+        return c ? this.#hostFor(c, ctx) : ctx;
+      },
+    };
+    this.prompts = new Prompts(this.#source);
+    this.resources = new Resources(this.#source);
     options.manager.onChange(() => this.#reindex());
     this.#reindex();
   }
@@ -162,10 +226,32 @@ export class McpkitServer {
       this.#reach.set(c.meta.id, storageReach(c.effective));
     }
     this.#compileSchemas();
+    // Who served each watched URI before, to tell its watchers when that component changed.
+    const watched = [...this.#subscriptions.watched()].map((uri) => ({
+      uri,
+      owner: this.resources.owner(uri),
+    }));
+    for (const c of this.#o.manager.list()) {
+      // A guest whose offer changes while loaded (it said so) is indexed again.
+      if (!this.#watchedGuests.has(c.guest)) {
+        this.#watchedGuests.add(c.guest);
+        c.guest.onChange?.(() => {
+          if (this.#o.manager.get(c.meta.id)?.guest === c.guest) this.#reindex();
+        });
+      }
+    }
+    this.prompts.reindex();
+    this.resources.reindex();
+    const now = new Map(this.#o.manager.list().map((c) => [c.meta.id, c]));
+    for (const { uri, owner } of watched)
+      if (owner !== undefined && now.get(owner) !== this.#indexed.get(owner))
+        this.#subscriptions.updated(uri);
+    this.#indexed = now;
     for (const s of this.#servers) {
-      s.sendToolListChanged().catch(() => {
-        // A session that went away does not need telling.
-      });
+      // A session that went away does not need telling.
+      s.sendToolListChanged().catch(() => {});
+      s.sendPromptListChanged().catch(() => {});
+      s.sendResourceListChanged().catch(() => {});
     }
   }
 
@@ -296,7 +382,7 @@ export class McpkitServer {
   ): void {
     const audit = this.#o.audit;
     // A log that failed refuses every call (see #decideAndRun); there is nothing to write to.
-    if (!audit || !audit.healthy) return;
+    if (!audit?.healthy) return;
     const action = (this.builtins && ACTIONS[name]) || 'tool-call';
     const entry: AuditEntry = {
       client: clientOf(principal),
@@ -310,7 +396,7 @@ export class McpkitServer {
       details: {
         ...(v.component ? { component: v.component } : {}),
         ...(ctx.depth ? { depth: ctx.depth } : {}),
-        ...(args && typeof args === 'object' ? { arguments: args } : {}),
+        ...(args && typeof args === 'object' ? { arguments: withoutSecretValue(name, args) } : {}),
       },
     };
     audit.append(entry);
@@ -361,6 +447,9 @@ export class McpkitServer {
         role,
         by: principal,
         emergency: this.#o.emergency,
+        ...(this.#o.secrets ? { secrets: this.#o.secrets } : {}),
+        approve: (id, fragment, tool, bound) =>
+          this.#approve(id, fragment, { kind: 'client', tool }, ctx, bound),
       });
       const target = (args.component_id ?? args.id) as string | undefined;
       return {
@@ -425,11 +514,11 @@ export class McpkitServer {
     if (ctx.signal?.aborted) stop.abort();
     this.#running.add(stop);
     // A guest that calls other tools does so as itself: its own policy decides.
-    const inner: CallContext = {
+    const inner = this.#hostFor(component, {
       ...ctx,
       signal: stop.signal,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
-    };
+    });
     const ended = () =>
       stop.signal.aborted && !ctx.signal?.aborted && this.#o.emergency?.active !== undefined;
     try {
@@ -528,6 +617,7 @@ export class McpkitServer {
       return await this.callTool(name, args, {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),
+        ...(ctx.client ? { client: ctx.client } : {}),
         ...(ctx.principal ? { principal: ctx.principal } : {}),
         ...(ctx.session ? { session: ctx.session } : {}),
         depth,
@@ -539,6 +629,131 @@ export class McpkitServer {
   }
 
   /**
+   * `ctx` with the component's requests to its host (asking the client,
+   * asking for a grant, telling subscribers) decided under its policy.
+   */
+  #hostFor(component: LoadedComponent, ctx: CallContext): CallContext {
+    const id = component.meta.id;
+    const budget = { used: 0 };
+    return {
+      ...ctx,
+      host: (request) =>
+        answerGuestRequest(request, {
+          componentId: id,
+          component: this.#componentMcp.get(id),
+          server: this.#serverMcp,
+          ctx,
+          budget,
+          requestGrant: (grant, reason) => this.#guestGrant(id, grant, reason, ctx),
+          resourceUpdated: (uri) => {
+            if (this.resources.owner(uri) !== id) return false;
+            this.#subscriptions.updated(uri);
+            return true;
+          },
+        }),
+    };
+  }
+
+  /**
+   * With `mcp.grants.approval: elicit`, a person approves `fragment` for
+   * `componentId` through the client first; throws saying why not. Grants
+   * beyond the ceiling are refused before anyone is asked.
+   */
+  async #approve(
+    componentId: string,
+    fragment: Record<string, unknown>,
+    by: Requester,
+    ctx: CallContext,
+    bound?: Role,
+  ): Promise<void> {
+    const rules = this.#serverMcp?.grants;
+    if (rules?.approval !== 'elicit') return;
+    const grant = this.#o.manager.prepareGrant(componentId, fragment, bound);
+    const lines = describeGrant(grant);
+    const outcome = await askApproval(componentId, grant, by, ctx.client, {
+      timeoutMs: rules.timeoutMs,
+      signal: ctx.signal,
+    });
+    const entry = {
+      component: componentId,
+      grant: lines,
+      requestedBy: by.kind === 'client' ? `client (${by.tool})` : 'component',
+      approved: outcome.approved,
+    };
+    if (outcome.approved) this.#o.logger.info(entry, 'grant approved');
+    else {
+      this.#o.logger.warn({ ...entry, reason: outcome.reason }, 'grant refused');
+      throw new Error(refusalMessage(componentId, lines, outcome.reason));
+    }
+  }
+
+  /** A component asks for a grant (`mcpkit:host/permissions`): only ever with a person's approval. */
+  async #guestGrant(
+    componentId: string,
+    request: GrantRequest,
+    reason: string,
+    ctx: CallContext,
+  ): Promise<void> {
+    if (this.#o.readOnly)
+      throw new Error('this server runs with --read-only, which allows no grants');
+    if (this.#serverMcp?.grants.approval !== 'elicit')
+      throw new Error(
+        `component ${quote(componentId)} may not ask for grants: the server policy does not have a person approve them (\`mcp: { grants: { approval: elicit } }\`)`,
+      );
+    const fragment = grantFragment(request);
+    // A component asks within what the client it works for may grant.
+    const bound = this.#access.role(ctx.principal ?? this.#access.anonymous);
+    await this.#approve(componentId, fragment, { kind: 'component', reason }, ctx, bound);
+    await this.#o.manager.grant(componentId, fragment, bound, {
+      ...clientOf(ctx.principal ?? this.#access.anonymous),
+    });
+  }
+
+  /** What a guest working on a client's request may use: cancellation, logging, progress, the client. */
+  #context(
+    server: Server,
+    extra: HandlerExtra,
+    principal: Principal,
+    logger: string,
+    progressToken?: string | number,
+  ): CallContext {
+    return {
+      signal: extra.signal,
+      principal,
+      // Session ids act as capabilities: records keep only a prefix.
+      ...(extra.sessionId ? { session: `${extra.sessionId.slice(0, 8)}…` } : {}),
+      client: clientChannel(server, extra),
+      log: (level: LogLevel, message: string) => {
+        // The SDK drops messages below the level the session set with logging/setLevel.
+        server
+          .sendLoggingMessage({ level, logger, data: message }, extra.sessionId)
+          .catch(() => {});
+      },
+      ...(progressToken !== undefined
+        ? {
+            progress: (progress: number, total?: number, message?: string) => {
+              extra
+                .sendNotification({
+                  method: 'notifications/progress',
+                  params: {
+                    progressToken,
+                    progress,
+                    ...(total !== undefined ? { total } : {}),
+                    ...(message ? { message } : {}),
+                  },
+                })
+                .catch(() => {});
+            },
+          }
+        : {}),
+    };
+  }
+
+  get #pageSize(): number {
+    return this.#o.pageSize ?? DEFAULT_PAGE_SIZE;
+  }
+
+  /**
    * A fresh SDK server bound to this one (one per stdio connection or HTTP
    * session), serving `principal`: what it lists and may call is its role's.
    */
@@ -546,51 +761,85 @@ export class McpkitServer {
     const server = new Server(
       { name: SERVER_NAME, version: SERVER_VERSION },
       {
-        capabilities: { tools: { listChanged: true }, logging: {} },
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          completions: {},
+          logging: {},
+        },
         instructions:
           'mcpkit serves sandboxed WebAssembly tools. Each tool runs under a policy that decides which files, hosts and environment variables it may use; a refused capability comes back as an error saying what would allow it.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({
-      tools: this.listTools(principal),
-    }));
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-      const token = request.params._meta?.progressToken;
-      const ctx: CallContext = {
-        signal: extra.signal,
-        principal,
-        // Session ids act as capabilities: records keep only a prefix.
-        ...(extra.sessionId ? { session: `${extra.sessionId.slice(0, 8)}…` } : {}),
-        log: (level: LogLevel, message: string) => {
-          server
-            .sendLoggingMessage(
-              { level, logger: request.params.name, data: message },
-              extra.sessionId,
-            )
-            .catch(() => {});
-        },
-        ...(token !== undefined
-          ? {
-              progress: (progress: number, total?: number, message?: string) => {
-                extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: {
-                      progressToken: token,
-                      progress,
-                      ...(total !== undefined ? { total } : {}),
-                      ...(message ? { message } : {}),
-                    },
-                  })
-                  .catch(() => {});
-              },
-            }
-          : {}),
-      };
-      return this.callTool(request.params.name, request.params.arguments, ctx);
+    const size = this.#pageSize;
+    // What this client's role lets it see of prompts and resources.
+    const role = () => this.#access.role(principal);
+    const ctxOf = (extra: HandlerExtra, logger: string, token?: string | number) =>
+      this.#context(server, extra, principal, logger, token);
+    server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+      const p = page(this.listTools(principal), request.params?.cursor, size);
+      return { tools: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+      this.callTool(
+        request.params.name,
+        request.params.arguments,
+        ctxOf(extra, request.params.name, request.params._meta?.progressToken),
+      ),
+    );
+    server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
+      const p = page(this.prompts.list(role()), request.params?.cursor, size);
+      return { prompts: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
+    });
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) =>
+      this.prompts.get(
+        request.params.name,
+        request.params.arguments ?? {},
+        ctxOf(extra, request.params.name),
+        role(),
+      ),
+    );
+    server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+      const p = page(this.resources.list(role()), request.params?.cursor, size);
+      return { resources: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
+    });
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async (request) => {
+      const p = page(this.resources.listTemplates(role()), request.params?.cursor, size);
+      return {
+        resourceTemplates: p.items,
+        ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}),
+      };
+    });
+    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) =>
+      this.resources.read(request.params.uri, ctxOf(extra, request.params.uri), role()),
+    );
+    server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+      this.resources.resolve(request.params.uri, 'subscribe', role());
+      if (!this.#subscriptions.add(server, request.params.uri))
+        throw new ProtocolError(
+          ErrorCode.InvalidRequest,
+          'this session watches as many resources as it may; unsubscribe from some first',
+        );
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+      this.#subscriptions.remove(server, request.params.uri);
+      return {};
+    });
+    server.setRequestHandler(CompleteRequestSchema, async (request, extra) =>
+      complete(
+        request.params,
+        { source: this.#source, prompts: this.prompts, resources: this.resources },
+        ctxOf(extra, 'completion'),
+        role(),
+      ),
+    );
     this.#servers.add(server);
-    server.onclose = () => this.#servers.delete(server);
+    server.onclose = () => {
+      this.#servers.delete(server);
+      this.#subscriptions.drop(server);
+    };
     return server;
   }
 

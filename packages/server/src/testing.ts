@@ -1,6 +1,7 @@
 // Shared by the server's tests: temporary trees, the CLI as a child process,
 // SDK clients over stdio and HTTP.
 
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -30,10 +31,11 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** The CLI's `serve` on stdio, with an SDK client connected. */
+/** The CLI's `serve` on stdio, with an SDK client connected (declaring `capabilities`). */
 export async function stdioClient(
   args: string[],
   env: Record<string, string> = {},
+  capabilities: ClientCapabilities = {},
 ): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -45,7 +47,7 @@ export async function stdioClient(
   transport.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const client = new Client({ name: 'mcpkit-test', version: '1.0.0' });
+  const client = new Client({ name: 'mcpkit-test', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
@@ -113,4 +115,12 @@ export async function call(
   args: Record<string, unknown> = {},
 ): Promise<CallToolResult> {
   return (await c.client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** `p` fails with a message matching `pattern` (a JSON-RPC error, say). */
+export async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (e: Error) => {
+    assert.match(e.message, pattern);
+    return true;
+  });
 }

@@ -24,7 +24,35 @@ import { camelCase } from './json.js';
 export const COMPONENT_CHANNELS = Object.freeze({
   http: 'mcpkit:wasi-http',
   callTool: 'mcpkit:host/call-tool',
+  host: 'mcpkit:host/request',
 });
+
+/** A grant a component asks for through `mcpkit:host/permissions`. */
+export type GrantRequest =
+  | {
+      readonly kind: 'storage';
+      readonly uri: string;
+      readonly access: readonly ('read' | 'write')[];
+    }
+  | { readonly kind: 'network'; readonly host: string }
+  | { readonly kind: 'environment'; readonly key: string };
+
+/**
+ * A component's request to its embedder through `mcpkit:host` beyond tool
+ * calls, answered on the main thread: asking the client (`client`), asking for
+ * a grant (`permissions`), and telling it what changed (`notifications`).
+ */
+export type HostRequest =
+  | { readonly kind: 'create-message'; readonly params: string }
+  | { readonly kind: 'elicit'; readonly message: string; readonly requestedSchema: string }
+  | { readonly kind: 'request-grant'; readonly grant: GrantRequest; readonly reason: string }
+  | { readonly kind: 'resource-updated'; readonly uri: string }
+  | { readonly kind: 'list-changed' };
+
+/** The embedder's answer: a value for the guest, or why it was refused. */
+export type HostReply =
+  | { readonly ok: true; readonly value?: unknown }
+  | { readonly ok: false; readonly error: string };
 
 export interface ComponentCallRequest {
   component: string;
@@ -52,6 +80,7 @@ export interface ComponentHost {
   log?: ((level: string, message: string) => void) | undefined;
   progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
   callTool?: ((name: string, args: string) => { ok: boolean; value: string }) | undefined;
+  request?: ((request: HostRequest) => HostReply) | undefined;
 }
 
 export interface ComponentHooks extends ComponentHost {
@@ -90,7 +119,41 @@ function failure(message: string): Failure {
 
 const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error']);
 
+/** `mcpkit:host/permissions` `request` variant, as the bindings give it. */
+type GrantVariant =
+  | { tag: 'storage'; val: { uri: string; access: string[] } }
+  | { tag: 'network'; val: string }
+  | { tag: 'environment'; val: string };
+
+function grantOf(v: GrantVariant): GrantRequest {
+  switch (v?.tag) {
+    case 'storage':
+      return {
+        kind: 'storage',
+        uri: String(v.val.uri),
+        access: [...v.val.access].filter(
+          (a): a is 'read' | 'write' => a === 'read' || a === 'write',
+        ),
+      };
+    case 'network':
+      return { kind: 'network', host: String(v.val) };
+    case 'environment':
+      return { kind: 'environment', key: String(v.val) };
+    default:
+      throw failure('the grant request is not one of storage, network or environment');
+  }
+}
+
 function hostImports(hooks: () => ComponentHooks): Record<string, Record<string, unknown>> {
+  /** Ask the embedder; a refusal is the guest's `err`. */
+  const ask = (request: HostRequest): unknown => {
+    if (hooks().cancelled?.()) throw new Cancelled();
+    const send = hooks().request;
+    if (!send) throw failure('the host does not take this request here');
+    const r = send(request);
+    if (!r.ok) throw failure(r.error);
+    return r.value;
+  };
   return {
     'mcpkit:host/log': {
       log(level: string, message: string) {
@@ -114,6 +177,34 @@ function hostImports(hooks: () => ComponentHooks): Record<string, Record<string,
         return r.value;
       },
     },
+    'mcpkit:host/client': {
+      createMessage(params: string): string {
+        return String(ask({ kind: 'create-message', params: String(params) }));
+      },
+      elicit(message: string, requestedSchema: string): unknown {
+        const v = ask({
+          kind: 'elicit',
+          message: String(message),
+          requestedSchema: String(requestedSchema),
+        }) as { action: string; content?: string };
+        return v.content === undefined ? { action: v.action } : v;
+      },
+    },
+    'mcpkit:host/permissions': {
+      requestGrant(request: GrantVariant, reason: string): void {
+        ask({ kind: 'request-grant', grant: grantOf(request), reason: String(reason) });
+      },
+    },
+    'mcpkit:host/notifications': {
+      resourceUpdated(uri: string): void {
+        ask({ kind: 'resource-updated', uri: String(uri) });
+      },
+      listChanged(): void {
+        ask({ kind: 'list-changed' });
+      },
+    },
+    // Only types: the records and variants the exported interfaces use.
+    'mcpkit:host/types': {},
   };
 }
 

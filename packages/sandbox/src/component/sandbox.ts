@@ -11,7 +11,13 @@ import { CancelledError } from '../errors.js';
 import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
 import type { Violation } from '../violation.js';
 import { unsupportedInterfaces, WASI2_INTERFACES } from '../wasi2/index.js';
-import { COMPONENT_CHANNELS, type ComponentOutcome, type HttpReply } from './instance.js';
+import {
+  COMPONENT_CHANNELS,
+  type ComponentOutcome,
+  type HostReply,
+  type HostRequest,
+  type HttpReply,
+} from './instance.js';
 import { type LoadedComponent, loadComponent, unversioned } from './load.js';
 import type { ComponentInterface, WitFunction } from './wit-types.js';
 
@@ -20,6 +26,10 @@ export const MCPKIT_HOST_INTERFACES: readonly string[] = Object.freeze([
   'mcpkit:host/log',
   'mcpkit:host/progress',
   'mcpkit:host/tools',
+  'mcpkit:host/client',
+  'mcpkit:host/permissions',
+  'mcpkit:host/notifications',
+  'mcpkit:host/types',
 ]);
 
 const PROVIDED = new Set([...WASI2_INTERFACES, ...MCPKIT_HOST_INTERFACES]);
@@ -63,6 +73,8 @@ export interface ComponentCallOptions {
   onProgress?: (progress: number, total?: number, message?: string) => void;
   /** `mcpkit:host/tools.call-tool`; without it the guest is told it cannot call tools. */
   callTool?: (name: string, args: string) => Promise<{ ok: boolean; value: string }>;
+  /** `mcpkit:host/client`, `permissions` and `notifications`; without it they are refused. */
+  hostRequest?: (request: HostRequest) => Promise<HostReply>;
 }
 
 export interface ComponentCallResult {
@@ -143,6 +155,10 @@ export class ComponentSandbox extends GuestSandbox {
           return callTool(name, text);
         });
       }
+      if (options.hostRequest) {
+        const hostRequest = options.hostRequest;
+        channels.set(COMPONENT_CHANNELS.host, (payload) => hostRequest(payload as HostRequest));
+      }
       const outcome: ComponentOutcome = await this.pool.run({
         type: 'call',
         codeKey: `${this.component.digest}:${this.limits.memory}`,
@@ -150,7 +166,11 @@ export class ComponentSandbox extends GuestSandbox {
         policyKey: this.policyKey,
         policy: this.document,
         memoryLimit: this.limits.memory,
-        host: { http: usesHttp, callTool: options.callTool !== undefined },
+        host: {
+          http: usesHttp,
+          callTool: options.callTool !== undefined,
+          requests: options.hostRequest !== undefined,
+        },
         request: {
           component: this.id,
           exportName: target.exportName,

@@ -13,6 +13,7 @@ import {
 import { type App, type AppOptions, createApp } from '../app.js';
 import { writeFileAtomic } from '../atomic.js';
 import { componentTools, signature } from '../component-guest.js';
+import { isProviderExport } from '../component-provider.js';
 import type { LoadedComponent } from '../components.js';
 import {
   embedManifest,
@@ -97,6 +98,13 @@ export async function inspectComponent(
         kind: loaded.meta.kind,
         ...loaded.guest.describe(),
         tools: loaded.guest.tools,
+        ...(loaded.guest.catalog
+          ? {
+              prompts: loaded.guest.catalog.prompts.map((p) => p.name),
+              resources: loaded.guest.catalog.resources.map((r) => r.uri),
+              resourceTemplates: loaded.guest.catalog.resourceTemplates.map((t) => t.uriTemplate),
+            }
+          : {}),
         policy: policyText(loaded.effective, app.registry),
         ...(loaded.suspended.length > 0
           ? { suspendedGrants: loaded.suspended.map((v) => v.message) }
@@ -116,9 +124,16 @@ export async function inspectComponent(
         throw new Error(`\`${target}\` is not a valid component: ${(error as Error).message}`);
       }
       const { targets, skipped } = componentTools(
-        functionsOf(iface),
+        functionsOf(iface).filter((f) => !isProviderExport(f.exportName)),
         witDocsFromDir(join(dirname(resolve(target)), 'wit')),
       );
+      const provides = [
+        ...new Set(
+          functionsOf(iface)
+            .filter((f) => isProviderExport(f.exportName))
+            .map((f) => f.exportName),
+        ),
+      ];
       return {
         path: resolve(target),
         kind,
@@ -130,6 +145,11 @@ export async function inspectComponent(
           (f) => `${f.exportName ? `${f.exportName}#` : ''}${f.fn.name}: ${signature(f.fn)}`,
         ),
         tools: [...targets.values()].map((t) => t.tool),
+        ...(provides.length > 0
+          ? {
+              provides: provides.map((p) => `${p} (what it offers is read from it when it loads)`),
+            }
+          : {}),
         skipped: skipped.map((x) => `${x.function}: ${x.reason}`),
       };
     }

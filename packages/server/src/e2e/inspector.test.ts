@@ -1,5 +1,5 @@
 // The MCP Inspector's command-line mode, a client mcpkit did not write,
-// lists and calls tools over stdio.
+// lists and calls tools, lists and reads resources and gets a prompt over stdio.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI, example, ROOT, tempDir } from '../testing.js';
+import { catalogGuest } from './guests.js';
 
 const run = promisify(execFile);
 const INSPECTOR = join(
@@ -38,6 +39,8 @@ async function inspector(args: string[]): Promise<unknown> {
       example('calculator'),
       '--component',
       example('hash'),
+      '--component',
+      catalogGuest(data),
       ...args,
     ],
     { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
@@ -68,5 +71,35 @@ describe('MCP Inspector CLI', () => {
     };
     assert.equal(r.isError, false);
     assert.equal(r.content[0]!.text, 'a9993e364706816aba3e25717850c26c9cd0d89d');
+  });
+
+  it('lists and reads resources', async () => {
+    const list = (await inspector(['--method', 'resources/list'])) as {
+      resources: Array<{ uri: string }>;
+    };
+    assert.deepEqual(
+      list.resources.map((r) => r.uri),
+      ['notes://readme', 'notes://private'],
+    );
+    const read = (await inspector(['--method', 'resources/read', '--uri', 'notes://readme'])) as {
+      contents: Array<{ uri: string; text: string; mimeType: string }>;
+    };
+    assert.deepEqual(read.contents, [
+      { uri: 'notes://readme', mimeType: 'text/plain', text: 'Notes are kept by day.' },
+    ]);
+  });
+
+  it('gets a prompt with arguments', async () => {
+    const r = (await inspector([
+      '--method',
+      'prompts/get',
+      '--prompt-name',
+      'greeting',
+      '--prompt-args',
+      'name=Grace',
+    ])) as { messages: Array<{ role: string; content: { type: string; text: string } }> };
+    assert.deepEqual(r.messages, [
+      { role: 'user', content: { type: 'text', text: 'Say hello to Grace.' } },
+    ]);
   });
 });

@@ -6,6 +6,7 @@
 import { hostPatternCovers, joinPointer, quote } from '@mcpkit/wasm-policy';
 import { combineParameters, constraintWithin, smaller } from './combine.js';
 import type {
+  ClientSection,
   HttpSection,
   McpRuleLists,
   McpSection,
@@ -15,6 +16,7 @@ import type {
   TransportSection,
 } from './model.js';
 import { nameGlobCovers } from './name-glob.js';
+import { CLIENT_KEYS } from './parse-client.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -147,6 +149,15 @@ export function intersectMcp(section: McpSection, ceiling: McpSection | undefine
     (r) => `${r.uri}\0${r.operations.join()}`,
   );
   const transport = intersectTransport(section.transport, c.transport);
+  // Asking the client is kept only where the ceiling allows it too; how
+  // grants are approved is the server's to say, never a grant's.
+  if (section.client) {
+    const client: Mutable<ClientSection> = {};
+    for (const key of CLIENT_KEYS)
+      if (section.client[key] !== undefined)
+        client[key] = section.client[key] === true && c.client?.[key] === true;
+    out.client = client;
+  }
   if (tools) out.tools = tools;
   if (prompts) out.prompts = prompts;
   if (resources) out.resources = resources;
@@ -257,5 +268,16 @@ export function outsideMcp(
     }
   }
   transportProblems(section.transport, c.transport, out);
+  for (const key of CLIENT_KEYS)
+    if (section.client?.[key] === true && c.client?.[key] !== true)
+      out.push({
+        pointer: joinPointer(section.client.at?.pointer ?? '/mcp/client', key),
+        message: `asking the client for ${key} ${BEYOND}`,
+      });
+  if (section.grants)
+    out.push({
+      pointer: section.grants.at?.pointer ?? '/mcp/grants',
+      message: "`mcp.grants` is the server policy's to set, not a grant's",
+    });
   return out;
 }

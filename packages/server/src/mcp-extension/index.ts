@@ -1,11 +1,15 @@
 // The `mcp:` section of a policy: the extension the server registers, its
 // document model, and the compiled form every MCP request is checked against.
 
-export { CompiledMcp } from './compiled.js';
+export { CompiledMcp, DEFAULT_APPROVAL_TIMEOUT_MS } from './compiled.js';
 export type { McpDecision } from './decision.js';
 export { mcpExtension } from './extension.js';
 export {
+  APPROVALS,
+  type Approval,
+  type ClientSection,
   type EnumValue,
+  type GrantsSection,
   type HttpSection,
   type McpRuleLists,
   type McpSection,

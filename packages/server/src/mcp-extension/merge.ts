@@ -103,6 +103,14 @@ function mergeTransport(
   return out;
 }
 
+/** The child's value for each key it gives, else the base's. */
+function childFirst<T extends object>(a: T | undefined, b: T | undefined): T | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
 const byName = (r: { name: string }) => r.name;
 const keep = <R>(a: R) => a;
 
@@ -119,6 +127,10 @@ export function mergeMcp(base: McpSection, child: McpSection): McpSection {
     foldResource,
   );
   const transport = mergeTransport(base.transport, child.transport);
+  const client = childFirst(base.client, child.client);
+  const grants = childFirst(base.grants, child.grants);
+  if (client) out.client = client;
+  if (grants) out.grants = grants;
   if (tools) out.tools = tools;
   if (prompts) out.prompts = prompts;
   if (resources) out.resources = resources;

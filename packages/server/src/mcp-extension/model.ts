@@ -67,6 +67,25 @@ export interface HttpSection {
   readonly allowedOrigins?: readonly string[];
 }
 
+/** What a component may ask of the client (`mcpkit:host/client`); absent: not said. */
+export interface ClientSection {
+  readonly sampling?: boolean;
+  readonly elicitation?: boolean;
+  readonly at?: SourceRef;
+}
+
+export const APPROVALS = Object.freeze(['none', 'elicit'] as const);
+/** How runtime grants are approved: as asked (`none`), or by a person through elicitation. */
+export type Approval = (typeof APPROVALS)[number];
+
+/** Server policy: how runtime grants are approved; absent fields: not said. */
+export interface GrantsSection {
+  readonly approval?: Approval;
+  /** How long a person has to answer. */
+  readonly timeoutMs?: number;
+  readonly at?: SourceRef;
+}
+
 /** Each field is absent when the document does not say it (merge keeps that apart). */
 export interface TransportSection {
   readonly stdio?: boolean;
@@ -81,6 +100,8 @@ export interface McpSection {
   readonly prompts?: McpRuleLists<PromptRule>;
   readonly resources?: McpRuleLists<ResourceRule>;
   readonly transport?: TransportSection;
+  readonly client?: ClientSection;
+  readonly grants?: GrantsSection;
 }
 
 export const NO_POSITION: SourceRef = Object.freeze({ pointer: '', line: 0, column: 0 });

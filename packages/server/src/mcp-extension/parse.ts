@@ -12,6 +12,8 @@ import {
   type ResourceRule,
   type ToolRule,
 } from './model.js';
+import { readClient } from './parse-client.js';
+import { readGrants } from './parse-grants.js';
 import { readParameters } from './parse-parameters.js';
 import { readTransport } from './parse-transport.js';
 import { readCount, readNameGlob } from './parse-values.js';
@@ -26,7 +28,14 @@ type RuleReader<R> = (
   list: List,
 ) => R | undefined;
 
-export const SECTION_KEYS = Object.freeze(['tools', 'prompts', 'resources', 'transport'] as const);
+export const SECTION_KEYS = Object.freeze([
+  'tools',
+  'prompts',
+  'resources',
+  'transport',
+  'client',
+  'grants',
+] as const);
 
 const RULE_KEYS = {
   tools: { allow: ['name', 'max_calls_per_minute', 'parameters'], deny: ['name'] },
@@ -184,6 +193,14 @@ export function parseMcp(
   if (map.transport !== undefined) {
     const transport = readTransport(ctx, map.transport, at('transport'));
     if (transport) section.transport = transport;
+  }
+  if (map.client !== undefined) {
+    const client = readClient(ctx, map.client, at('client'));
+    if (client) section.client = client;
+  }
+  if (map.grants !== undefined) {
+    const grants = readGrants(ctx, map.grants, at('grants'));
+    if (grants) section.grants = grants;
   }
   warnUnusedRules(ctx, section);
   return section;

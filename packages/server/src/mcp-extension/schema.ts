@@ -2,7 +2,7 @@
 // proper is `parse`: globs, ranges and shadowing are beyond a schema.
 
 import type { JsonSchema } from '@mcpkit/wasm-policy';
-import { OPERATIONS } from './model.js';
+import { APPROVALS, OPERATIONS } from './model.js';
 
 const text = (description: string) => ({ type: 'string', minLength: 1, description });
 const textOrList = (description: string) => ({
@@ -63,7 +63,8 @@ const operations = {
 };
 
 export const mcpSchema: JsonSchema = Object.freeze({
-  description: 'The MCP tools, prompts and resources clients may use, and the transports offered.',
+  description:
+    'The MCP tools, prompts and resources clients may use, the transports offered, what components may ask of clients, and how grants are approved.',
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
@@ -133,6 +134,41 @@ export const mcpSchema: JsonSchema = Object.freeze({
         websocket: {
           type: 'boolean',
           description: 'Accepted for compatibility; there is no websocket transport.',
+        },
+      },
+    },
+    client: {
+      description:
+        'What the component may ask of the MCP client through `mcpkit:host/client` (each off unless `true`).',
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        sampling: {
+          type: 'boolean',
+          description: "Ask the client's model (`sampling/createMessage`).",
+        },
+        elicitation: {
+          type: 'boolean',
+          description: 'Ask the person using the client (`elicitation/create`).',
+        },
+      },
+    },
+    grants: {
+      description: 'Server policy: how runtime grants are approved.',
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        approval: {
+          enum: [...APPROVALS],
+          description:
+            '`elicit`: a person approves each grant through MCP elicitation; `none` (default): grants within the ceiling are made as asked.',
+        },
+        timeout: {
+          description: 'How long to wait for the answer (default `2m`); no answer refuses.',
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'number', exclusiveMinimum: 0 },
+          ],
         },
       },
     },

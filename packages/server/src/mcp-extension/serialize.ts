@@ -1,6 +1,7 @@
 // The `mcp:` section back to document form; `parse` reads the result to an
 // equal section (the `_pattern` shorthand comes back in its long form).
 
+import { formatDuration } from '@mcpkit/wasm-policy';
 import type { McpRuleLists, McpSection, ParameterConstraint, TransportSection } from './model.js';
 
 function constraint(c: ParameterConstraint): Record<string, unknown> {
@@ -60,5 +61,18 @@ export function serializeMcp(section: McpSection): Record<string, unknown> {
     }));
   }
   if (section.transport) out.transport = transport(section.transport);
+  if (section.client) {
+    const c: Record<string, unknown> = {};
+    if (section.client.sampling !== undefined) c.sampling = section.client.sampling;
+    if (section.client.elicitation !== undefined) c.elicitation = section.client.elicitation;
+    out.client = c;
+  }
+  if (section.grants) {
+    const g: Record<string, unknown> = {};
+    if (section.grants.approval !== undefined) g.approval = section.grants.approval;
+    if (section.grants.timeoutMs !== undefined)
+      g.timeout = formatDuration(section.grants.timeoutMs);
+    out.grants = g;
+  }
   return out;
 }
