@@ -281,7 +281,10 @@ describe('checks', () => {
     assert.match(short.message, /`cpu_time` `5ms` is shorter than 10 ms/);
     assert.equal(short.help, 'write at least `10ms`');
     assert.equal(short.pointer, '/resources/limits/cpu_time');
-    const tiny = only('version: "1.0"\nresources:\n  limits:\n    cpu: "0.5m"\n', 'quantity-syntax');
+    const tiny = only(
+      'version: "1.0"\nresources:\n  limits:\n    cpu: "0.5m"\n',
+      'quantity-syntax',
+    );
     assert.equal(tiny.help, 'the smallest quota is `1m`');
     const w = readPolicy(
       'version: "1.0"\nresources:\n  limits:\n    cpu_time: "1m"\n    execution_time: "30s"\n',
