@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds every WebAssembly (WASI preview1) guest in the repository from
-# source: the sandbox test guests and the example MCP tools.
+# source: the sandbox test guests and the example MCP tools, and the sandbox's
+# C test component (a wasi-libc reactor made a component with the preview1
+# adapter).
 #
 #   scripts/build-guests.sh [--check] [--no-install] [target...]
 #
@@ -17,6 +19,9 @@
 #                   script, looked up in PATH and /usr/local/go/bin
 #   AssemblyScript  assemblyscript + @assemblyscript/wasi-shim from npm,
 #                   pinned, installed into a cache directory outside the tree
+#   C components    the C toolchain, and jco from npm (its `embed` and `new`
+#                   with its bundled preview1 adapter), pinned, installed
+#                   into the same cache directory
 #
 # Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
@@ -25,6 +30,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ASC_VERSION="0.28.20"
 WASI_SHIM_VERSION="0.1.0"
+JCO_VERSION="1.35.0"
+# jco's wasm-tools runs on preview2-shim and reads its files through the
+# shim's default `/` preopen, which 0.26 no longer has.
+JCO_SHIM_VERSION="0.25.0"
 APT_PACKAGES=(clang lld wasi-libc libclang-rt-dev-wasm32)
 CACHE_DIR="${MCPKIT_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpkit-toolchains}"
 
@@ -35,6 +44,8 @@ TARGETS=(
   "fsops-c|c|$GUESTS/c/fsops.c|$GUESTS/fsops-c.wasm|-Wl,-z,stack-size=1048576"
   "fsops-go|go|$GUESTS/go/fsops|$GUESTS/fsops-go.wasm|"
   "fsops-as|as|$GUESTS/as/assembly/fsops.ts|$GUESTS/fsops-as.wasm|"
+  "alloc-c|c|$GUESTS/c/alloc.c|$GUESTS/alloc-c.wasm|"
+  "limits-component|c-component|$GUESTS/c/limits-component|$GUESTS/limits-component.wasm|"
   "fs-tool|go|examples/fs-tool|examples/fs-tool/fs-tool.wasm|"
   "calculator|c|examples/calculator/calculator.c|examples/calculator/calculator.wasm|-Wl,-z,stack-size=1048576 -lm"
   "hash|c|examples/hash/hash.c|examples/hash/hash.wasm|-Wl,-z,stack-size=1048576"
@@ -88,7 +99,9 @@ needs_toolchain() {
   local kind="$1" t
   for t in "${TARGETS[@]}"; do
     IFS='|' read -r name tk _ <<<"$t"
-    if [[ "$tk" == "$kind" ]] && selected "$name"; then return 0; fi
+    if [[ "$tk" == "$kind" || ("$kind" == c && "$tk" == c-component) ]] && selected "$name"; then
+      return 0
+    fi
   done
   return 1
 }
@@ -224,8 +237,60 @@ build_as() {
 }
 
 # ---------------------------------------------------------------------------
+# C components: a reactor module whose exports follow the world, its WIT
+# embedded, adapted to WASI 0.2
+
+JCO_DIR="$CACHE_DIR/jco-$JCO_VERSION-preview2-shim-$JCO_SHIM_VERSION"
+
+jco_installed() {
+  [[ -f "$JCO_DIR/node_modules/@bytecodealliance/jco/package.json" ]] || return 1
+  local v
+  v="$(node -p 'require(process.argv[1]).version' "$JCO_DIR/node_modules/@bytecodealliance/jco/package.json")"
+  [[ "$v" == "$JCO_VERSION" ]]
+}
+
+ensure_jco() {
+  command -v node >/dev/null 2>&1 || die "node is needed for jco"
+  if jco_installed; then return 0; fi
+  ((INSTALL)) || die "jco $JCO_VERSION not installed in $JCO_DIR"
+  command -v npm >/dev/null 2>&1 || die "npm is needed to install jco"
+  log "installing jco into $JCO_DIR"
+  mkdir -p "$JCO_DIR"
+  cat >"$JCO_DIR/package.json" <<EOF
+{
+  "name": "mcpkit-guest-build-jco",
+  "private": true,
+  "dependencies": {
+    "@bytecodealliance/jco": "$JCO_VERSION",
+    "@bytecodealliance/preview2-shim": "$JCO_SHIM_VERSION"
+  },
+  "overrides": { "@bytecodealliance/preview2-shim": "$JCO_SHIM_VERSION" }
+}
+EOF
+  (cd "$JCO_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
+  jco_installed || die "jco install into $JCO_DIR failed"
+}
+
+# The directory holds one .c file and world.wit (one world).
+build_c_component() {
+  local dir="$1" out="$2"
+  local src world jco="$JCO_DIR/node_modules/.bin/jco"
+  src="$(find "$ROOT/$dir" -maxdepth 1 -name '*.c' | head -n1)"
+  [[ -n "$src" ]] || die "$dir: no C source"
+  world="$(sed -n 's/^world \([a-z0-9-]*\).*/\1/p' "$ROOT/$dir/world.wit" | head -n1)"
+  [[ -n "$world" ]] || die "$dir/world.wit: no world"
+  "$CC" --target="$C_TARGET" "${C_SYSROOT_FLAGS[@]+"${C_SYSROOT_FLAGS[@]}"}" \
+    -mexec-model=reactor -O2 -Wall -Wextra -s -Wl,--stack-first \
+    -o "$WORK/core.wasm" "$src"
+  "$jco" embed "$WORK/core.wasm" --wit "$ROOT/$dir/world.wit" --world-name "$world" \
+    -o "$WORK/embedded.wasm" >&2
+  "$jco" new "$WORK/embedded.wasm" --wasi-reactor -o "$out" >&2
+}
+
+# ---------------------------------------------------------------------------
 
 needs_toolchain c && ensure_c
+needs_toolchain c-component && ensure_jco
 needs_toolchain go && ensure_go
 needs_toolchain as && ensure_as
 
@@ -241,6 +306,7 @@ for t in "${TARGETS[@]}"; do
     c) build_c "$src" "$tmp" "$extra" ;;
     go) build_go "$src" "$tmp" ;;
     as) build_as "$src" "$tmp" ;;
+    c-component) build_c_component "$src" "$tmp" ;;
   esac
   [[ -s "$tmp" ]] || die "$name: build produced no output"
   size=$(stat -c %s "$tmp")
@@ -264,6 +330,7 @@ done
 log "toolchains:"
 needs_toolchain c && log "  C:  $("$CC" --version | head -n1) (--target=$C_TARGET${C_SYSROOT_FLAGS[*]:+ ${C_SYSROOT_FLAGS[*]}})"
 needs_toolchain go && log "  Go: $(GOTOOLCHAIN=local "$GO" env GOVERSION)"
+needs_toolchain c-component && log "  jco: $JCO_VERSION, preview2-shim $JCO_SHIM_VERSION ($JCO_DIR)"
 needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION ($ASC_DIR)"
 
 if ((CHECK && failed)); then
