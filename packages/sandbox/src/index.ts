@@ -55,6 +55,8 @@ export {
   ClosedError,
   ComponentNotModuleError,
   ConcurrencyLimitError,
+  CpuQuotaError,
+  CpuTimeError,
   DeadlineError,
   InvalidWasmError,
   MemoryLimitError,
