@@ -200,29 +200,44 @@ build_go() {
 }
 
 # ---------------------------------------------------------------------------
+# Tools from npm, pinned, each in a directory of its own under CACHE_DIR
+
+# The version of npm package $2 installed under directory $1, if any.
+npm_version() {
+  local manifest="$1/node_modules/$2/package.json"
+  [[ -f "$manifest" ]] && node -p 'require(process.argv[1]).version' "$manifest"
+}
+
+# ensure_npm_tools WHAT DIR CHECK INSTALL: unless CHECK passes, run INSTALL
+# (which installs into DIR) and CHECK again.
+ensure_npm_tools() {
+  local what="$1" dir="$2" check="$3" install="$4"
+  command -v node >/dev/null 2>&1 || die "node is needed for $what"
+  if "$check"; then return 0; fi
+  ((INSTALL)) || die "$what not installed in $dir"
+  command -v npm >/dev/null 2>&1 || die "npm is needed to install $what"
+  log "installing $what into $dir"
+  mkdir -p "$dir"
+  "$install"
+  "$check" || die "$what install into $dir failed"
+}
+
+# ---------------------------------------------------------------------------
 # AssemblyScript
 
 ASC_DIR="$CACHE_DIR/assemblyscript-$ASC_VERSION-wasi-shim-$WASI_SHIM_VERSION"
 
 asc_installed() {
-  [[ -f "$ASC_DIR/node_modules/assemblyscript/bin/asc.js" &&
-    -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" ]] || return 1
-  local v
-  v="$(node -p 'require(process.argv[1]).version' "$ASC_DIR/node_modules/assemblyscript/package.json")"
-  [[ "$v" == "$ASC_VERSION" ]]
+  [[ -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" &&
+    "$(npm_version "$ASC_DIR" assemblyscript)" == "$ASC_VERSION" ]]
 }
 
-ensure_as() {
-  command -v node >/dev/null 2>&1 || die "node is needed for AssemblyScript"
-  if asc_installed; then return 0; fi
-  ((INSTALL)) || die "AssemblyScript $ASC_VERSION not installed in $ASC_DIR"
-  command -v npm >/dev/null 2>&1 || die "npm is needed to install AssemblyScript"
-  log "installing AssemblyScript into $ASC_DIR"
-  mkdir -p "$ASC_DIR"
+install_as() {
   npm install --prefix "$ASC_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
     "assemblyscript@$ASC_VERSION" "@assemblyscript/wasi-shim@$WASI_SHIM_VERSION" >/dev/null
-  asc_installed || die "AssemblyScript install into $ASC_DIR failed"
 }
+
+ensure_as() { ensure_npm_tools "AssemblyScript $ASC_VERSION" "$ASC_DIR" asc_installed install_as; }
 
 build_as() {
   local src="$1" out="$2"
@@ -242,20 +257,9 @@ build_as() {
 
 JCO_DIR="$CACHE_DIR/jco-$JCO_VERSION-preview2-shim-$JCO_SHIM_VERSION"
 
-jco_installed() {
-  [[ -f "$JCO_DIR/node_modules/@bytecodealliance/jco/package.json" ]] || return 1
-  local v
-  v="$(node -p 'require(process.argv[1]).version' "$JCO_DIR/node_modules/@bytecodealliance/jco/package.json")"
-  [[ "$v" == "$JCO_VERSION" ]]
-}
+jco_installed() { [[ "$(npm_version "$JCO_DIR" @bytecodealliance/jco)" == "$JCO_VERSION" ]]; }
 
-ensure_jco() {
-  command -v node >/dev/null 2>&1 || die "node is needed for jco"
-  if jco_installed; then return 0; fi
-  ((INSTALL)) || die "jco $JCO_VERSION not installed in $JCO_DIR"
-  command -v npm >/dev/null 2>&1 || die "npm is needed to install jco"
-  log "installing jco into $JCO_DIR"
-  mkdir -p "$JCO_DIR"
+install_jco() {
   cat >"$JCO_DIR/package.json" <<EOF
 {
   "name": "mcpkit-guest-build-jco",
@@ -268,8 +272,9 @@ ensure_jco() {
 }
 EOF
   (cd "$JCO_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
-  jco_installed || die "jco install into $JCO_DIR failed"
 }
+
+ensure_jco() { ensure_npm_tools "jco $JCO_VERSION" "$JCO_DIR" jco_installed install_jco; }
 
 # The directory holds one .c file and world.wit (one world).
 build_c_component() {

@@ -6,34 +6,12 @@
  * allocation is needed.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include <time.h>
 
-#define BLOCK (1 << 20)
+#include "../alloc-blocks.h"
 
-struct block {
-    struct block *next;
-    char data[BLOCK - sizeof(struct block *)];
-};
-
-/* Blocks are touched and listed, so the compiler cannot drop the malloc. */
 __attribute__((export_name("allocate-all"))) uint32_t allocate_all(void) {
-    struct block *head = NULL;
-    uint32_t n = 0;
-    for (;;) {
-        struct block *b = malloc(sizeof *b);
-        if (!b) break;
-        for (size_t i = 0; i < sizeof b->data; i += 4096) b->data[i] = (char)n;
-        b->next = head;
-        head = b;
-        n++;
-    }
-    while (head) {
-        struct block *next = head->next;
-        free(head);
-        head = next;
-    }
-    return n;
+    return (uint32_t)allocate_blocks(-1);
 }
 
 static volatile uint64_t spin_counter;
