@@ -1,11 +1,13 @@
 // `npm run bench -- <name> [--json] [--quick]`: one command per benchmark.
 
+import { runAuditBench } from './audit.js';
 import { runComponentsBench } from './components.js';
 import { runE2eBench } from './e2e.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
 
 const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
+  audit: runAuditBench,
   components: runComponentsBench,
   e2e: runE2eBench,
   policy: runPolicyBench,

@@ -2,14 +2,24 @@
 // policies, store, worker pool, components, the MCP server. Used by `serve`
 // and by the one-shot commands that need components (`tool call`).
 
-import { readFile } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
 import { resolve } from 'node:path';
 import { type EgressOptions, WorkerPool } from '@mcpkit/sandbox';
-import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
+import {
+  type ExtensionRegistry,
+  hasErrors,
+  loadPolicyFile,
+  type PolicyDocument,
+} from '@mcpkit/wasm-policy';
+import { Access } from './access/access.js';
+import { changedMessage, PolicyApprovals, PolicyChangedError } from './approvals.js';
+import { AuditLog, readAuditKey } from './audit/index.js';
 import { ComponentManager } from './components.js';
+import { EmergencyStop } from './emergency.js';
+import { PolicyHistory } from './history/index.js';
 import type { Logger } from './logging.js';
-import { serverPolicyFrom, serverRegistry } from './policies.js';
-import { McpkitServer } from './server.js';
+import { PolicyError, serverPolicyFrom, serverRegistry } from './policies.js';
+import { type AuditSink, McpkitServer } from './server.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
 export interface AppOptions {
@@ -30,6 +40,8 @@ export interface AppOptions {
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation'>;
   /** Where transpiled components are cached (default `$MCPKIT_CACHE_DIR`, else `<data dir>/cache/components`). */
   cacheDir?: string;
+  /** Where calls and changes are recorded (default: the server policy's `access.audit`). */
+  audit?: AuditSink;
 }
 
 export interface App {
@@ -40,6 +52,13 @@ export interface App {
   readonly pool: WorkerPool;
   readonly manager: ComponentManager;
   readonly server: McpkitServer;
+  readonly access: Access;
+  readonly emergency: EmergencyStop;
+  /** The audit log, when the server policy configures one. */
+  readonly audit: AuditSink | undefined;
+  readonly history: PolicyHistory;
+  /** Every policy file the server runs under (server policy, what it extends, roles). */
+  readonly policyFiles: readonly string[];
   /** Problems met restoring stored components (each skipped). */
   readonly problems: readonly StoreProblem[];
   close(): Promise<void>;
@@ -51,21 +70,63 @@ function processEnv(): Record<string, string> {
   );
 }
 
+/** The server policy file and everything it extends, read and checked. */
+export async function readServerPolicy(
+  file: string,
+  registry: ExtensionRegistry,
+): Promise<{ document: PolicyDocument; files: string[] }> {
+  const r = await loadPolicyFile(resolve(file), { registry });
+  if (!r.document || hasErrors(r.diagnostics)) throw new PolicyError(file, r.diagnostics);
+  return { document: r.document, files: [...r.files] };
+}
+
+/** Every file of the server policy, roles included: what `policy approve` approves. */
+export async function serverPolicyFiles(file: string): Promise<string[]> {
+  const registry = serverRegistry();
+  const { document, files } = await readServerPolicy(file, registry);
+  const access = await Access.create(document, registry);
+  return [...files, ...access.roleFiles];
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const registry = serverRegistry();
-  const policyText = options.policyFile
-    ? await readFile(resolve(options.policyFile), 'utf8').catch((e: Error) => {
-        throw new Error(`cannot read server policy \`${options.policyFile}\`: ${e.message}`);
-      })
+  const read = options.policyFile
+    ? await readServerPolicy(options.policyFile, registry)
     : undefined;
   const serverPolicy = serverPolicyFrom({
-    ...(policyText !== undefined ? { text: policyText, file: options.policyFile } : {}),
+    ...(read ? { document: read.document } : {}),
     allowDirs: (options.allowDirs ?? []).map((d) => resolve(d)),
     allowHosts: options.allowHosts ?? [],
     registry,
   });
+  const access = await Access.create(serverPolicy, registry);
+  const policyFiles = [...(read?.files ?? []), ...access.roleFiles];
   const store = new ComponentStore(resolve(options.dataDir ?? defaultDataDir()));
   await store.init();
+  if (policyFiles.length > 0) {
+    const approvals = new PolicyApprovals(store.dir);
+    const check = await approvals.check(policyFiles);
+    if (check.changed.length > 0) throw new PolicyChangedError(changedMessage(check.changed));
+    if (check.fresh.length > 0) {
+      await approvals.approve(check.fresh, 'first use');
+      options.logger.info({ files: check.fresh }, 'policy files approved on first use');
+    }
+  }
+  // The audit log opens (and writes its `start` record) before anything is served:
+  // a log that cannot be written stops the server here.
+  const settings = access.section?.audit;
+  const key = settings?.keyFile ? await readAuditKey(settings.keyFile) : undefined;
+  const ownLog = settings
+    ? AuditLog.open({
+        file: settings.file,
+        ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
+        ...(settings.keep !== undefined ? { keep: settings.keep } : {}),
+        ...(key ? { key } : {}),
+        ...(settings.arguments ? { arguments: settings.arguments } : {}),
+      })
+    : undefined;
+  const audit: AuditSink | undefined = options.audit ?? ownLog;
+  const history = new PolicyHistory(store.dir, key ? { key } : {});
   const pool = new WorkerPool({ ...(options.poolSize ? { size: options.poolSize } : {}), warm: 1 });
   const cacheDir = options.cacheDir ?? process.env.MCPKIT_CACHE_DIR;
   const manager = new ComponentManager({
@@ -79,16 +140,38 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.egress ? { egress: options.egress } : {}),
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
     notice: (component, message) => options.logger.warn({ component }, message),
+    history,
   });
   const problems = await manager.restore();
   for (const p of problems)
     options.logger.error({ component: p.id }, `skipped a stored component: ${p.message}`);
-  const server = new McpkitServer({
+  let server: McpkitServer | undefined;
+  const emergency = await EmergencyStop.open(store.dir, (stop) => {
+    const ended = server?.stopAll() ?? 0;
+    options.logger.error(
+      { by: stop.by, reason: stop.reason, ended },
+      'EMERGENCY STOP: every running call ended; tool calls are refused until it is lifted',
+    );
+  });
+  // Quarantines set by `mcpkit component quarantine` from another terminal.
+  const onQuarantine = () => {
+    manager.refreshQuarantine().catch((e: Error) => options.logger.error({ err: e }, e.message));
+  };
+  watchFile(store.quarantineSignal, { interval: 250, persistent: false }, onQuarantine);
+  if (emergency.active)
+    options.logger.error(
+      { by: emergency.active.by, at: emergency.active.at },
+      'an emergency stop is in force: tool calls are refused until it is lifted (`mcpkit emergency lift`)',
+    );
+  server = new McpkitServer({
     manager,
     registry,
     logger: options.logger,
     builtinTools: options.builtinTools !== false,
     readOnly: options.readOnly === true,
+    access,
+    emergency,
+    ...(audit ? { audit } : {}),
   });
   return {
     logger: options.logger,
@@ -98,10 +181,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     pool,
     manager,
     server,
+    access,
+    emergency,
+    audit,
+    history,
+    policyFiles,
     problems,
     async close() {
-      await server.close();
+      emergency.close();
+      unwatchFile(store.quarantineSignal, onQuarantine);
+      await server!.close();
       await pool.close();
+      ownLog?.close();
     },
   };
 }

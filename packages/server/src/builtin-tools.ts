@@ -2,9 +2,14 @@
 // feel at home: load and unload components, see them and their policies,
 // and grant or revoke capabilities at run time (within the server's ceiling).
 
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type ExtensionRegistry, quote } from '@mcpkit/wasm-policy';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { clientOf, type Principal } from './access/principal.js';
+import type { Role } from './access/roles.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
+import type { EmergencyStop } from './emergency.js';
 import { textResult } from './guest.js';
 import { policyText } from './policies.js';
 import type { ToolIndex } from './tool-index.js';
@@ -57,9 +62,13 @@ function tool(
     name,
     description,
     inputSchema: { type: 'object', properties, required, additionalProperties: false },
+    // Every change is marked destructive, grants and loads above all: they
+    // widen what untrusted code may do, and clients that run "non-destructive"
+    // tools without asking would let an agent widen its own permissions.
     annotations: {
       readOnlyHint: readOnly,
-      destructiveHint: !readOnly && /unload|revoke|reset/.test(name),
+      destructiveHint: !readOnly,
+      idempotentHint: readOnly,
       openWorldHint: false,
     },
   };
@@ -68,7 +77,7 @@ function tool(
 export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
   tool(
     'load-component',
-    'Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path. Its policy file is read from beside it.',
+    'Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path. Its policy file is read from beside it. This runs new code: ask the user first.',
     { path: { type: 'string', description: 'Path of the .wasm file' } },
     ['path'],
     false,
@@ -90,21 +99,21 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
   ),
   tool(
     'grant-storage-permission',
-    'Allow a component to read and/or write a path (within what the server allows).',
+    'Allow a component to read and/or write a path (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: storageDetails },
     ['component_id', 'details'],
     false,
   ),
   tool(
     'grant-network-permission',
-    'Allow a component to reach a host (within what the server allows).',
+    'Allow a component to reach a host (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: networkDetails },
     ['component_id', 'details'],
     false,
   ),
   tool(
     'grant-environment-variable-permission',
-    'Allow a component to read an environment variable (within what the server allows).',
+    'Allow a component to read an environment variable (within what the server allows). This widens what untrusted code may do: ask the user first.',
     { component_id: componentId, details: envDetails },
     ['component_id', 'details'],
     false,
@@ -137,6 +146,47 @@ export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
     ['component_id'],
     false,
   ),
+  tool(
+    'rollback-policy',
+    "Put a component's runtime grants back as they were at a version of its history (`mcpkit policy history`); the rollback is itself a new version.",
+    {
+      component_id: componentId,
+      version: { type: 'integer', minimum: 1, description: 'The version to go back to' },
+    },
+    ['component_id', 'version'],
+    false,
+  ),
+  tool(
+    'quarantine-component',
+    'Make a component uncallable at once, keeping it, its policy and its grants for inspection; its tools disappear from the list.',
+    {
+      component_id: componentId,
+      reason: { type: 'string', maxLength: 1000, description: 'Why, for the record' },
+    },
+    ['component_id'],
+    false,
+  ),
+  tool(
+    'release-component',
+    'Take a component out of quarantine: its tools can be called again.',
+    { component_id: componentId },
+    ['component_id'],
+    false,
+  ),
+  tool(
+    'emergency-stop',
+    'Stop every running tool call at once and refuse new ones until the stop is lifted.',
+    { reason: { type: 'string', maxLength: 1000, description: 'Why, for the record' } },
+    [],
+    false,
+  ),
+  tool(
+    'lift-emergency-stop',
+    'Lift an emergency stop: tool calls are accepted again.',
+    {},
+    [],
+    false,
+  ),
 ]);
 
 export const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTIN_TOOLS.map((t) => t.name));
@@ -164,6 +214,7 @@ function summary(c: LoadedComponent, index: ToolIndex) {
       .map((t) => ({ name: t.name, description: t.definition.description ?? '' })),
     has_grants: c.grants !== undefined,
     suspended_grants: c.suspended.length,
+    quarantined: c.quarantine ?? null,
   };
 }
 
@@ -172,6 +223,17 @@ export interface BuiltinContext {
   index: ToolIndex;
   registry: ExtensionRegistry;
   readOnly: boolean;
+  /** The client's role: which sources it may load, and the most its grants may add. */
+  role: Role;
+  /** Who is asking, for the records that say who changed what. */
+  by: Principal;
+  emergency: EmergencyStop | undefined;
+}
+
+/** `load-component`'s path as the source URI role `sources` globs match. */
+export function sourceUri(path: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+  return pathToFileURL(resolve(path)).href;
 }
 
 /** Run a management tool; problems come back as error results, never as exceptions. */
@@ -192,11 +254,18 @@ export async function callBuiltin(
   try {
     switch (name) {
       case 'load-component': {
-        const c = await manager.load(String(args.path));
+        const source = sourceUri(String(args.path));
+        const may = ctx.role.loads(source);
+        if (!may.allowed)
+          return textResult(
+            `role ${quote(ctx.role.name)} may not load ${quote(source)}: ${may.reason}; its role policy's \`role.sources\` lists what it may load`,
+            true,
+          );
+        const c = await manager.load(String(args.path), { by: clientOf(ctx.by) });
         return json({ status: 'component loaded', ...summary(c, index) });
       }
       case 'unload-component':
-        await manager.unload(String(args.id));
+        await manager.unload(String(args.id), clientOf(ctx.by));
         return json({ status: 'component unloaded', id: args.id });
       case 'list-components':
         return json({
@@ -220,32 +289,72 @@ export async function callBuiltin(
         });
       }
       case 'grant-storage-permission':
-        await manager.grant(id, {
-          storage: { allow: [{ uri: details.uri, access: details.access }] },
-        });
+        await manager.grant(
+          id,
+          { storage: { allow: [{ uri: details.uri, access: details.access }] } },
+          ctx.role,
+          clientOf(ctx.by),
+        );
         return json({ status: 'permission granted', component_id: id, storage: details });
       case 'grant-network-permission':
-        await manager.grant(id, { network: { allow: [{ host: details.host }] } });
+        await manager.grant(
+          id,
+          { network: { allow: [{ host: details.host }] } },
+          ctx.role,
+          clientOf(ctx.by),
+        );
         return json({ status: 'permission granted', component_id: id, network: details });
       case 'grant-environment-variable-permission':
-        await manager.grant(id, { environment: { allow: [{ key: details.key }] } });
+        await manager.grant(
+          id,
+          { environment: { allow: [{ key: details.key }] } },
+          ctx.role,
+          clientOf(ctx.by),
+        );
         return json({ status: 'permission granted', component_id: id, environment: details });
       case 'revoke-storage-permission':
         await manager.revokeStorage(
           id,
           String(details.uri),
           (details.access as ('read' | 'write')[]) ?? ['read', 'write'],
+          clientOf(ctx.by),
         );
         return json({ status: 'permission revoked', component_id: id, storage: details });
       case 'revoke-network-permission':
-        await manager.revokeNetwork(id, String(details.host));
+        await manager.revokeNetwork(id, String(details.host), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, network: details });
       case 'revoke-environment-variable-permission':
-        await manager.revokeEnvironment(id, String(details.key));
+        await manager.revokeEnvironment(id, String(details.key), clientOf(ctx.by));
         return json({ status: 'permission revoked', component_id: id, environment: details });
       case 'reset-permission':
-        await manager.reset(id);
+        await manager.reset(id, clientOf(ctx.by));
         return json({ status: 'permissions reset', component_id: id });
+      case 'rollback-policy': {
+        await manager.rollback(id, Number(args.version), clientOf(ctx.by));
+        return json({ status: 'grants rolled back', component_id: id, version: args.version });
+      }
+      case 'quarantine-component': {
+        const c = await manager.quarantine(id, {
+          by: ctx.by.id,
+          ...(typeof args.reason === 'string' ? { reason: args.reason } : {}),
+        });
+        return json({ status: 'component quarantined', component_id: id, ...c.quarantine });
+      }
+      case 'release-component':
+        await manager.release(id);
+        return json({ status: 'component released', component_id: id });
+      case 'emergency-stop': {
+        if (!ctx.emergency) return textResult('this server has no emergency stop', true);
+        const stop = await ctx.emergency.engage({
+          by: ctx.by.id,
+          ...(typeof args.reason === 'string' ? { reason: args.reason } : {}),
+        });
+        return json({ status: 'emergency stop engaged', ...stop });
+      }
+      case 'lift-emergency-stop':
+        if (!ctx.emergency) return textResult('this server has no emergency stop', true);
+        await ctx.emergency.lift();
+        return json({ status: 'emergency stop lifted' });
       default:
         return textResult(`unknown management tool ${quote(name)}`, true);
     }

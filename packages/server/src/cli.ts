@@ -4,8 +4,18 @@
 
 import { readFileSync } from 'node:fs';
 import { type Diagnostic, formatDiagnostic } from '@mcpkit/wasm-policy';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { AppOptions } from './app.js';
+import type { Finding } from './audit/chain-walk.js';
+import {
+  approvePolicyCommand,
+  createTokenCommand,
+  emergencyCommand,
+  listTokensCommand,
+  quarantineCommand,
+  revokeTokenCommand,
+} from './commands/access.js';
+import { createAuditKeyFile, verifyAuditFiles } from './commands/audit.js';
 import {
   embedManifestFile,
   inspectComponent,
@@ -13,6 +23,7 @@ import {
   loadComponent,
   unloadComponent,
 } from './commands/component.js';
+import { policyHistory, policyRollback } from './commands/history.js';
 import {
   type ExplainQuery,
   explainPolicy,
@@ -27,12 +38,37 @@ import { createLogger, silentLogger } from './logging.js';
 import { parseResolveOverride, resolverWith } from './resolver.js';
 import { SERVER_VERSION } from './server.js';
 
-/** Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error), 2 bad usage or input. */
+/**
+ * Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error, a policy
+ * with errors), 2 bad usage. `run` passes the module's own exit code through,
+ * and uses 124 for a run stopped at its deadline (as timeout(1) does) and 125
+ * for one the sandbox stopped otherwise (trap, memory, output).
+ */
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A mistake in how the command was called, found after commander parsed it. */
+class UsageError extends Error {}
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function parseJsonArg(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--args is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('--args must be a JSON object, such as \'{"path": "/tmp/x"}\'');
+  return value as Record<string, unknown>;
+}
+
+function requireOption(value: unknown, name: string, other: string): string {
+  if (typeof value !== 'string') throw new UsageError(`${other} needs ${name} too`);
+  return value;
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -66,12 +102,21 @@ function printDiagnostics(diagnostics: readonly Diagnostic[], file?: string): vo
   for (const d of diagnostics) err(formatDiagnostic(d, file));
 }
 
+// A reader that stops reading (`mcpkit component inspect x | head`) is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 const program = new Command('mcpkit')
   .description(
     'Serve sandboxed WebAssembly tools over the Model Context Protocol, every capability checked by a policy.',
   )
   .version(SERVER_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Commander's own refusals (unknown option, missing argument) end in the
+  // catch below, so that they exit with the usage code rather than 1.
+  .exitOverride();
 
 const dataDirOption = () =>
   new Option(
@@ -110,6 +155,18 @@ program
     'Origin accepted over HTTP (repeatable; default: loopback origins)',
     collect,
   )
+  .option(
+    '--insecure-no-auth',
+    'serve HTTP beyond loopback without authentication (only behind something that authenticates)',
+  )
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .addOption(
+    new Option('--tls-min-version <version>', 'the oldest TLS version accepted').choices([
+      'TLSv1.2',
+      'TLSv1.3',
+    ]),
+  )
   .option('--no-builtin-tools', 'hide the management tools (load-component, grants, ...)')
   .option('--read-only', 'refuse loading, unloading and grants at run time')
   .option('--log-level <level>', 'pino log level on stderr (default: $MCPKIT_LOG_LEVEL or info)')
@@ -127,6 +184,16 @@ program
       ...(examples?.dataDir && !o.dataDir ? { dataDir: examples.dataDir } : {}),
       ...(examples ? { startGrants: examples.grants } : {}),
       onStdioClosed: () => process.exit(EXIT.failed),
+      insecureNoAuth: o.insecureNoAuth === true,
+      ...(o.tlsCert || o.tlsKey
+        ? {
+            tls: {
+              certFile: requireOption(o.tlsCert, '--tls-cert', '--tls-key'),
+              keyFile: requireOption(o.tlsKey, '--tls-key', '--tls-cert'),
+              ...(o.tlsMinVersion ? { minVersion: o.tlsMinVersion } : {}),
+            },
+          }
+        : {}),
     });
     if (serving.url) err(`mcpkit: serving MCP at ${serving.url}`);
     let stopping = false;
@@ -180,12 +247,12 @@ policy
     if (o.storage) {
       const [access, path] = o.storage as string[];
       if ((access !== 'read' && access !== 'write') || !path)
-        throw new InvalidArgumentError('--storage takes `read|write <path>`');
+        throw new UsageError('--storage takes `read|write <path>`');
       query = { kind: 'storage', access, path };
     } else if (o.network) query = { kind: 'network', url: o.network, method: o.method };
     else if (o.env) query = { kind: 'env', key: o.env };
     else if (o.tool)
-      query = { kind: 'tool', name: o.tool, ...(o.args ? { args: JSON.parse(o.args) } : {}) };
+      query = { kind: 'tool', name: o.tool, ...(o.args ? { args: parseJsonArg(o.args) } : {}) };
     else {
       err(
         'say what to explain: --storage read|write <path>, --network <url>, --env <key> or --tool <name>',
@@ -211,7 +278,199 @@ policy
     json(schemaOfPolicy());
   });
 
+policy
+  .command('approve')
+  .argument('<file>', 'a server policy file')
+  .addOption(dataDirOption())
+  .description(
+    'approve a server policy as it is now (with what it extends and its role policies); a server refuses to start on a policy changed since its approval',
+  )
+  .action(async (file: string, o) => {
+    const files = await approvePolicyCommand(file, o.dataDir ? { dataDir: o.dataDir } : {});
+    for (const f of files) out(`approved ${f}`);
+  });
+
+const tokenFileOptions = (c: Command) =>
+  c
+    .option('--file <tokens.json>', 'the token file')
+    .option('--policy <file>', 'the server policy whose `access.authentication.tokens` names it');
+
+const token = program
+  .command('token')
+  .description('static bearer tokens for HTTP clients (only their hashes are kept)');
+
+tokenFileOptions(
+  token
+    .command('create')
+    .requiredOption('--role <role>', 'the role its clients act as')
+    .option('--name <name>', 'who or what it is for, for people and the audit log')
+    .option('--expires <duration>', 'refused after this long, e.g. `30d`'),
+)
+  .option('--json', 'print as JSON')
+  .description('make a token and print it, once; the file keeps only its hash')
+  .action(async (o) => {
+    const r = await createTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      {
+        role: o.role,
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.expires ? { expires: o.expires } : {}),
+      },
+    );
+    if (o.json) json({ token: r.token, id: r.record.id, role: r.record.role, file: r.file });
+    else {
+      out(r.token);
+      err(
+        `mcpkit: token ${r.record.id} (role ${r.record.role}) added to ${r.file}; it is shown only now. Send it as \`Authorization: Bearer <token>\`.`,
+      );
+    }
+  });
+
+tokenFileOptions(token.command('list'))
+  .option('--json', 'print as JSON')
+  .description('list the tokens of the file (ids, roles, names; never the tokens)')
+  .action(async (o) => {
+    const r = await listTokensCommand({
+      ...(o.file ? { file: o.file } : {}),
+      ...(o.policy ? { policy: o.policy } : {}),
+    });
+    if (o.json) json(r);
+    else if (r.tokens.length === 0) out(`no tokens in ${r.file}`);
+    else
+      for (const t of r.tokens)
+        out(
+          `${t.id}  ${t.role}  ${t.name ?? ''}  created ${t.created}${t.expires ? `  expires ${t.expires}` : ''}`,
+        );
+  });
+
+tokenFileOptions(token.command('revoke').argument('<id>', 'the token id (`token list`)'))
+  .description('remove a token; a running server refuses it within a second')
+  .action(async (id: string, o) => {
+    await revokeTokenCommand(
+      { ...(o.file ? { file: o.file } : {}), ...(o.policy ? { policy: o.policy } : {}) },
+      id,
+    );
+    out(`revoked ${id}`);
+  });
+
+const emergency = program
+  .command('emergency')
+  .description(
+    'stop every tool call of the servers on a data directory at once, and lift the stop',
+  );
+
+for (const [what, description] of [
+  ['stop', 'end every running tool call and refuse new ones until lifted'],
+  ['lift', 'accept tool calls again'],
+  ['status', 'say whether a stop is in force'],
+] as const) {
+  const c = emergency.command(what).addOption(dataDirOption()).description(description);
+  if (what === 'stop') c.option('--reason <text>', 'why, for the record');
+  c.action(async (o) => {
+    const r = await emergencyCommand(what, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    if (what === 'stop') out(`emergency stop engaged at ${r!.at}`);
+    else if (what === 'lift') out('emergency stop lifted');
+    else if (r) {
+      out(`stopped since ${r.at} by ${r.by}${r.reason ? `: ${r.reason}` : ''}`);
+      process.exitCode = EXIT.failed;
+    } else out('no emergency stop is in force');
+  });
+}
+
+function versionArg(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected a version number');
+  return Number(value);
+}
+
+const finding = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}: ${f.kind}: ${f.message}`;
+const short = (digest?: string) => (digest ? digest.slice(7, 19) : 'none');
+
+policy
+  .command('history')
+  .argument('[component]', 'one component (default: all)')
+  .argument('[version]', 'show this version with its texts before and after', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    'list the changes to grants and policies, who made them and when; the history is verified',
+  )
+  .action(async (componentId: string | undefined, version: number | undefined, o) => {
+    const r = await policyHistory({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      ...(componentId !== undefined ? { component: componentId } : {}),
+      ...(version !== undefined ? { version } : {}),
+    });
+    if (o.json) json(r);
+    else {
+      if (r.entries.length === 0) out('no history');
+      for (const e of r.entries)
+        out(
+          `${e.component}  v${e.version}  ${e.time}  ${e.kind}  ${e.action}  by ${e.by.id} (${e.by.role}, ${e.by.via})  ${short(e.before)} -> ${short(e.after)}${e.reason ? `  ${e.reason}` : ''}`,
+        );
+      if (r.texts) {
+        out(`--- before\n${r.texts.before ?? '(none)'}`);
+        out(`--- after\n${r.texts.after ?? '(none)'}`);
+      }
+      for (const n of r.report.notes) err(finding(n));
+      for (const p of r.report.problems) err(finding(p));
+    }
+    process.exitCode = r.report.ok ? EXIT.ok : EXIT.failed;
+  });
+
+policy
+  .command('rollback')
+  .argument('<component>', 'component id')
+  .argument('<version>', 'the version of its history to go back to', versionArg)
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    "restore a component's runtime grants as they were at a version of its history (recorded as a new version)",
+  )
+  .action(async (componentId: string, version: number, o) => {
+    const r = await policyRollback({
+      ...(o.dataDir ? { dataDir: o.dataDir as string } : {}),
+      component: componentId,
+      version,
+    });
+    if (o.json) json(r);
+    else if (!r.changed)
+      out(`${componentId}'s grants already are those of version ${version}; nothing changed`);
+    else
+      out(
+        `restored ${componentId}'s grants to version ${version} (recorded as version ${r.version}); a running server applies them at its next start`,
+      );
+  });
+
 const component = program.command('component').description('manage stored components');
+
+component
+  .command('quarantine')
+  .argument('<id>', 'component id')
+  .option('--reason <text>', 'why, for the record')
+  .addOption(dataDirOption())
+  .description(
+    'make a stored component uncallable, keeping it for inspection (a running server takes it up at once)',
+  )
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, {
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
+    out(`quarantined ${id}`);
+  });
+
+component
+  .command('release')
+  .argument('<id>', 'component id')
+  .addOption(dataDirOption())
+  .description('take a component out of quarantine')
+  .action(async (id: string, o) => {
+    await quarantineCommand(id, { ...(o.dataDir ? { dataDir: o.dataDir } : {}), release: true });
+    out(`released ${id}`);
+  });
 
 component
   .command('list')
@@ -289,24 +548,70 @@ component
     );
   });
 
+const audit = program.command('audit').description('check audit logs and make their keys');
+
+audit
+  .command('verify')
+  .argument('<file...>', 'the log files in order, or the live file (its rotated files are found)')
+  .option('--key-file <file>', 'check HMACs with this key (see `audit key create`)')
+  .option('--json', 'print the report as JSON')
+  .description(
+    'find changed, removed, reordered and cut records; exit 1 when there is any (a crash is a note)',
+  )
+  .action(async (files: string[], o) => {
+    const r = await verifyAuditFiles(files, o.keyFile ? { keyFile: o.keyFile as string } : {});
+    if (o.json) json(r);
+    else {
+      for (const f of [...r.problems, ...r.notes].sort(
+        (a, b) => r.files.indexOf(a.file) - r.files.indexOf(b.file) || a.line - b.line,
+      ))
+        out(finding(f));
+      const files = `${r.files.length} file${r.files.length === 1 ? '' : 's'}`;
+      out(
+        r.ok
+          ? `ok: ${r.records} records in ${files}${r.notes.length ? ` (${r.notes.length} note${r.notes.length === 1 ? '' : 's'})` : ''}`
+          : `failed: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${r.records} records in ${files}`,
+      );
+    }
+    process.exitCode = r.ok ? EXIT.ok : EXIT.failed;
+  });
+
+audit
+  .command('key')
+  .description('HMAC keys for audit logs')
+  .command('create')
+  .argument('<file>', 'where to write the new key (mode 0600; an existing file is not replaced)')
+  .description('write a new random HMAC key')
+  .action(async (file: string) => {
+    await createAuditKeyFile(file);
+    out(`wrote a new audit key to ${file}`);
+  });
+
 program
   .command('tool')
   .description('work with tools')
   .command('call')
   .argument('<tool>', 'tool name')
   .option('--args <json>', 'arguments as a JSON object', '{}')
-  .option('--component <path>', 'load this .wasm first (repeatable)', collect)
-  .option('--allow-dir <dir>', 'a directory grants may reach', collect)
+  .option(
+    '--component <path>',
+    'call a tool of this .wasm, loaded for this call only (repeatable; the store is not used)',
+    collect,
+  )
+  .option(
+    '--allow-dir <dir>',
+    'with --component: they may read and write this directory; without: the ceiling for stored grants (repeatable)',
+    collect,
+  )
+  .option('--allow-host <host>', 'without --component: a host stored grants may reach', collect)
+  .option('--policy <file>', 'without --component: the server policy stored components run under')
   .addOption(dataDirOption())
   .option('--json', 'print the whole CallToolResult as JSON')
-  .description('call one tool without a server (uses stored components and --component files)')
+  .description(
+    'call one tool without a server: of the --component files, or of the stored components',
+  )
   .action(async (name: string, o) => {
-    let args: Record<string, unknown>;
-    try {
-      args = JSON.parse(o.args);
-    } catch (e) {
-      throw new InvalidArgumentError(`--args is not JSON: ${(e as Error).message}`);
-    }
+    const args = parseJsonArg(o.args);
     const r = await callToolOnce(
       {
         ...appOptions(o, true),
@@ -331,6 +636,10 @@ program
   .option('--allow-dir <dir>', 'grant read and write to a directory (repeatable)', collect)
   .option('--allow-host <host>', 'grant a host (repeatable)', collect)
   .option('--allow-env <key>', 'pass an environment variable through (repeatable)', collect)
+  .option(
+    '--argv0 <name>',
+    "the program's argv[0] (default: the module's path); a tool module reads its tool name there",
+  )
   .description(
     'run a WASI command module under a policy; stdin, stdout and the exit code pass through',
   )
@@ -342,6 +651,7 @@ program
       allowHosts: o.allowHost ?? [],
       allowEnv: o.allowEnv ?? [],
       args,
+      ...(o.argv0 !== undefined ? { argv0: o.argv0 } : {}),
       stdin,
       env: Object.fromEntries(
         Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
@@ -359,7 +669,12 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: Error & { diagnostics?: Diagnostic[] }) => {
+  if (error instanceof CommanderError) {
+    // Already printed by commander; --help and --version end here too, with 0.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return;
+  }
   if (error.diagnostics) printDiagnostics(error.diagnostics);
   err(`mcpkit: ${error.message}`);
-  process.exitCode = error instanceof InvalidArgumentError ? EXIT.usage : EXIT.failed;
+  process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.failed;
 });

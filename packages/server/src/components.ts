@@ -22,11 +22,13 @@ import {
   quote,
   readPolicy,
 } from '@mcpkit/wasm-policy';
+import type { AuditClient } from './audit/index.js';
 import { CommandGuest } from './command-guest.js';
 import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
+import { type PolicyHistory, rollbackGrants } from './history/index.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
-import { effectivePolicy, parsePolicy, policyText } from './policies.js';
+import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
 import {
   type ComponentMeta,
   type ComponentStore,
@@ -51,6 +53,22 @@ export interface LoadedComponent {
   /** What it runs under: policy + grants in force + the server's denies and limits. */
   readonly effective: PolicyDocument;
   readonly guest: Guest;
+  /** Set while it is quarantined: kept, but nothing of it may be called. */
+  readonly quarantine?: QuarantineRecord;
+}
+
+export interface QuarantineRecord {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** What decides how far a grant may reach, beyond the server's ceiling (a client's role). */
+export interface GrantBound {
+  readonly name: string;
+  /** Undefined: no bound beyond the server's ceiling. */
+  readonly policy: PolicyDocument | undefined;
+  readonly everything: boolean;
 }
 
 export interface ComponentManagerOptions {
@@ -67,7 +85,16 @@ export interface ComponentManagerOptions {
   cacheDir?: string;
   /** Things worth telling the operator, such as exports that are not offered as tools. */
   notice?: (component: string, message: string) => void;
+  /** Where every change to a component's policy or grants is kept. */
+  history?: PolicyHistory;
 }
+
+/** Who made a change when no one else is named: the local operator. */
+export const OPERATOR_CLIENT: AuditClient = Object.freeze({
+  id: 'operator',
+  role: 'operator',
+  via: 'stdio',
+});
 
 export class LoadError extends Error {
   readonly code = 'load-failed';
@@ -84,6 +111,21 @@ const POLICY_NAMES = (wasm: string) => {
     'policy.json',
   ];
 };
+
+function quarantineOf(text: string | undefined): QuarantineRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<QuarantineRecord>;
+    return {
+      by: String(r.by ?? 'unknown'),
+      at: String(r.at ?? ''),
+      ...(r.reason ? { reason: String(r.reason) } : {}),
+    };
+  } catch {
+    // A damaged record still means quarantined: fail closed.
+    return { by: 'unknown', at: '', reason: 'the quarantine record is damaged' };
+  }
+}
 
 function docsFrom(text: string | undefined): WitDocs {
   if (text === undefined) return new Map();
@@ -179,7 +221,7 @@ export class ComponentManager {
    */
   async load(
     source: string,
-    options: { policyPath?: string; id?: string } = {},
+    options: { policyPath?: string; id?: string; by?: AuditClient } = {},
   ): Promise<LoadedComponent> {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('file://')) {
       throw new LoadError(`loading from ${quote(source)} is not supported: give a local file path`);
@@ -223,8 +265,17 @@ export class ComponentManager {
     // A component's WIT doc comments, from the `wit/` directory it was built from.
     const docs = kind === 'component' ? witDocsFromDir(join(dirname(path), 'wit')) : undefined;
     // Check everything before anything is stored: a bad component leaves the store as it was.
-    if (policyText !== undefined)
-      parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
+    if (policyText !== undefined) {
+      const doc = parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
+      const misplaced = SERVER_ONLY_SECTIONS.filter((k) => doc.extensions[k] !== undefined);
+      if (misplaced.length > 0)
+        throw new LoadError(
+          `the policy of ${quote(id)} has ${misplaced.map((k) => `\`${k}\``).join(' and ')}, which only the server's own policies may have (who may connect is the operator's to say, not a component's)`,
+        );
+    }
+    const before = (await this.#o.store.has(id))
+      ? (await this.#o.store.read(id).catch(() => undefined))?.policyText
+      : undefined;
     const stored = await this.#o.store.put({
       id,
       source: path,
@@ -235,22 +286,46 @@ export class ComponentManager {
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
     });
+    let loaded: LoadedComponent;
     try {
-      const loaded = await this.#activate(stored);
-      this.#changed();
-      return loaded;
+      loaded = await this.#activate(stored);
     } catch (error) {
       await this.#o.store.remove(id);
       this.#loaded.delete(id);
       throw error;
     }
+    if (before !== policyText)
+      await this.#history(id, 'policy', 'load', options.by, before, policyText);
+    this.#changed();
+    return loaded;
   }
 
-  async unload(id: string): Promise<void> {
+  async #history(
+    component: string,
+    kind: 'grants' | 'policy',
+    action: string,
+    by: AuditClient | undefined,
+    before: string | undefined,
+    after: string | undefined,
+  ): Promise<void> {
+    await this.#o.history?.record({
+      component,
+      kind,
+      action,
+      by: by ?? OPERATOR_CLIENT,
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
+  }
+
+  async unload(id: string, by?: AuditClient): Promise<void> {
     if (!this.#loaded.has(id) && !(await this.#o.store.has(id)))
       throw new LoadError(`no component ${quote(id)} is loaded`);
+    const stored = await this.#o.store.read(id).catch(() => undefined);
     this.#loaded.delete(id);
     await this.#o.store.remove(id);
+    if (stored?.policyText !== undefined)
+      await this.#history(id, 'policy', 'unload', by, stored.policyText, undefined);
     this.#changed();
   }
 
@@ -305,6 +380,7 @@ export class ComponentManager {
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
       });
     }
+    const quarantine = quarantineOf(stored.quarantineText);
     const loaded: LoadedComponent = {
       meta: stored.meta,
       policy,
@@ -312,6 +388,7 @@ export class ComponentManager {
       suspended,
       effective,
       guest,
+      ...(quarantine ? { quarantine } : {}),
     };
     this.#loaded.set(id, loaded);
     return loaded;
@@ -363,7 +440,12 @@ export class ComponentManager {
    * Add `fragment` (allow rules) to a component's grants after checking it
    * against the server's ceiling; persisted before it takes effect.
    */
-  async grant(id: string, fragment: Record<string, unknown>): Promise<LoadedComponent> {
+  async grant(
+    id: string,
+    fragment: Record<string, unknown>,
+    bound?: GrantBound,
+    by?: AuditClient,
+  ): Promise<LoadedComponent> {
     const c = this.#require(id);
     const r = readPolicy(JSON.stringify({ version: '1.0', ...fragment }), {
       registry: this.#o.registry,
@@ -383,9 +465,21 @@ export class ComponentManager {
         `refused: ${beyond.map((b) => b.message).join('; ')}. The server's ceiling (its policy, --allow-dir, --allow-host) limits what runtime grants may add.`,
       );
     }
+    if (bound && !bound.everything) {
+      const role = bound.policy ? outsideCeiling(r.document, bound.policy, this.#o.registry) : [];
+      const byRole = bound.policy
+        ? role.map((b) =>
+            b.message.replace('what the server allows', `what role ${quote(bound.name)} may grant`),
+          )
+        : [`role ${quote(bound.name)} may grant nothing`];
+      if (byRole.length > 0)
+        throw new LoadError(
+          `refused: ${byRole.join('; ')}. A role's policy file (its storage, network and environment allow rules) bounds the grants its clients may make.`,
+        );
+    }
     const base = c.grants ?? emptyPolicy(`runtime grants for ${id}`);
     const merged = mergePolicies(base, r.document, this.#o.registry);
-    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` });
+    return this.#setGrants(id, { ...merged, description: `runtime grants for ${id}` }, 'grant', by);
   }
 
   /** Parse one rule the way a grant would be parsed, to compare with existing ones. */
@@ -410,6 +504,7 @@ export class ComponentManager {
     id: string,
     uri: string,
     access: readonly ('read' | 'write')[],
+    by?: AuditClient,
   ): Promise<LoadedComponent> {
     const c = this.#require(id);
     const want = this.#rule({ storage: { allow: [{ uri, access }] } }).storage.allow[0]!;
@@ -427,10 +522,10 @@ export class ComponentManager {
         `${want.access.join(' and ')} access to ${quote(uri)}`,
         c.policy.storage.allow.some((r) => r.pattern === want.pattern),
       );
-    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } });
+    return this.#setGrants(id, { ...grants, storage: { ...grants.storage, allow } }, 'revoke', by);
   }
 
-  async revokeNetwork(id: string, host: string): Promise<LoadedComponent> {
+  async revokeNetwork(id: string, host: string, by?: AuditClient): Promise<LoadedComponent> {
     const c = this.#require(id);
     const want = this.#rule({ network: { allow: [{ host }] } }).network.allow[0]!;
     const grants = c.grants ?? emptyPolicy();
@@ -442,10 +537,10 @@ export class ComponentManager {
         c.policy.network.allow.some((r) => r.pattern === want.pattern),
       );
     }
-    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } });
+    return this.#setGrants(id, { ...grants, network: { ...grants.network, allow } }, 'revoke', by);
   }
 
-  async revokeEnvironment(id: string, key: string): Promise<LoadedComponent> {
+  async revokeEnvironment(id: string, key: string, by?: AuditClient): Promise<LoadedComponent> {
     const c = this.#require(id);
     this.#rule({ environment: { allow: [{ key }] } });
     const grants = c.grants ?? emptyPolicy();
@@ -457,7 +552,12 @@ export class ComponentManager {
         c.policy.environment.allow.some((r) => r.key === key),
       );
     }
-    return this.#setGrants(id, { ...grants, environment: { ...grants.environment, allow } });
+    return this.#setGrants(
+      id,
+      { ...grants, environment: { ...grants.environment, allow } },
+      'revoke',
+      by,
+    );
   }
 
   #notGranted(c: LoadedComponent, what: string, inPolicyFile: boolean): never {
@@ -468,22 +568,85 @@ export class ComponentManager {
     );
   }
 
-  async reset(id: string): Promise<LoadedComponent> {
+  /** Make a component uncallable, keeping everything of it; persisted, so a restart keeps it so. */
+  async quarantine(id: string, who: { by: string; reason?: string }): Promise<LoadedComponent> {
     this.#require(id);
-    return this.#setGrants(id, undefined);
+    const record: QuarantineRecord = {
+      by: who.by,
+      at: new Date().toISOString(),
+      ...(who.reason ? { reason: who.reason } : {}),
+    };
+    await this.#o.store.writeQuarantine(id, `${JSON.stringify(record)}\n`);
+    return this.#reactivate(id);
   }
 
-  async #setGrants(id: string, grants: PolicyDocument | undefined): Promise<LoadedComponent> {
+  async release(id: string): Promise<LoadedComponent> {
+    const c = this.#require(id);
+    if (!c.quarantine) throw new LoadError(`component ${quote(id)} is not quarantined`);
+    await this.#o.store.writeQuarantine(id, undefined);
+    return this.#reactivate(id);
+  }
+
+  /**
+   * Take up quarantines set or lifted by another process (`mcpkit component
+   * quarantine` while this server runs).
+   */
+  async refreshQuarantine(): Promise<void> {
+    let changed = false;
+    for (const c of [...this.#loaded.values()]) {
+      const stored = await this.#o.store.read(c.meta.id).catch(() => undefined);
+      if (!stored) continue;
+      const now = quarantineOf(stored.quarantineText);
+      if ((now === undefined) !== (c.quarantine === undefined)) {
+        await this.#activate(stored);
+        changed = true;
+      }
+    }
+    if (changed) this.#changed();
+  }
+
+  async #reactivate(id: string): Promise<LoadedComponent> {
+    const loaded = await this.#activate(await this.#o.store.read(id));
+    this.#changed();
+    return loaded;
+  }
+
+  async reset(id: string, by?: AuditClient): Promise<LoadedComponent> {
+    this.#require(id);
+    return this.#setGrants(id, undefined, 'reset', by);
+  }
+
+  /** Put a component's grants back as they were at `version` of its history (a new version). */
+  async rollback(id: string, version: number, by?: AuditClient): Promise<LoadedComponent> {
+    this.#require(id);
+    if (!this.#o.history) throw new LoadError('this server keeps no policy history');
+    await rollbackGrants({
+      store: this.#o.store,
+      history: this.#o.history,
+      component: id,
+      version,
+      by: by ?? OPERATOR_CLIENT,
+    });
+    return this.#reactivate(id);
+  }
+
+  async #setGrants(
+    id: string,
+    grants: PolicyDocument | undefined,
+    action: string,
+    by: AuditClient | undefined,
+  ): Promise<LoadedComponent> {
     const empty =
       !grants ||
       (grants.storage.allow.length === 0 &&
         grants.network.allow.length === 0 &&
         grants.environment.allow.length === 0);
-    await this.#o.store.writeGrants(id, empty ? undefined : policyText(grants, this.#o.registry));
-    const stored = await this.#o.store.read(id);
-    const loaded = await this.#activate(stored);
-    this.#changed();
-    return loaded;
+    const before = (await this.#o.store.read(id)).grantsText;
+    const after = empty ? undefined : policyText(grants, this.#o.registry);
+    await this.#o.store.writeGrants(id, after);
+    // Kept before the change takes effect: nothing is in force that the history does not show.
+    if (before !== after) await this.#history(id, 'grants', action, by, before, after);
+    return this.#reactivate(id);
   }
 
   #require(id: string): LoadedComponent {

@@ -4,6 +4,7 @@
 
 import type { SandboxError, Violation } from '@mcpkit/sandbox';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from './access/principal.js';
 import { explainViolations } from './explain.js';
 import type { ToolDefinition } from './manifest.js';
 
@@ -23,6 +24,10 @@ export interface CallContext {
   readonly depth?: number;
   /** The arguments as JSON text, when the caller already made it. */
   readonly argsJson?: string;
+  /** Who asked (default: the operator, unauthenticated). */
+  readonly principal?: Principal;
+  /** The MCP session the call came in on, if any. */
+  readonly session?: string;
 }
 
 export interface CallOutcome {

@@ -18,12 +18,20 @@ import {
   serializePolicy,
 } from '@mcpkit/wasm-policy';
 import { stringify } from 'yaml';
+import { accessExtension, roleExtension } from './access/extension.js';
+import { BUILTIN_NAMES } from './builtin-tools.js';
 import { mcpExtension } from './mcp-extension/index.js';
 
-/** Every extension the server understands (`mcp:`). */
+/**
+ * Every extension the server understands: `mcp:` in any policy, `access:`
+ * in the server policy, `role:` in role policies.
+ */
 export function serverRegistry(): ExtensionRegistry {
-  return new ExtensionRegistry([mcpExtension]);
+  return new ExtensionRegistry([mcpExtension, accessExtension, roleExtension([...BUILTIN_NAMES])]);
 }
+
+/** Sections that mean something only in the server's own policies, never in a component's. */
+export const SERVER_ONLY_SECTIONS = ['access', 'role'] as const;
 
 export class PolicyError extends Error {
   readonly code = 'invalid-policy';
@@ -82,6 +90,8 @@ export function policyText(doc: PolicyDocument, registry: ExtensionRegistry): st
 
 /** The server policy from CLI flags: directories and hosts runtime grants may reach. */
 export function serverPolicyFrom(options: {
+  /** The server policy, already read (a file and what it extends). */
+  document?: PolicyDocument;
   text?: string;
   file?: string;
   allowDirs?: readonly string[];
@@ -89,9 +99,10 @@ export function serverPolicyFrom(options: {
   registry: ExtensionRegistry;
 }): PolicyDocument {
   let doc =
-    options.text !== undefined
+    options.document ??
+    (options.text !== undefined
       ? parsePolicy(options.text, options.file ?? 'the server policy', options.registry)
-      : emptyPolicy('server policy');
+      : emptyPolicy('server policy'));
   const dirs = options.allowDirs ?? [];
   const hosts = options.allowHosts ?? [];
   if (dirs.length > 0 || hosts.length > 0) {

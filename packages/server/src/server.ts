@@ -2,7 +2,8 @@
 // call decided by the server's and the component's `mcp:` policy, checked
 // against the tool's input schema, then run in the sandbox.
 
-import type { ExtensionRegistry, PolicyDocument } from '@mcpkit/wasm-policy';
+import type { Violation } from '@mcpkit/sandbox';
+import type { Decision, ExtensionRegistry, PolicyDocument, RuleRef } from '@mcpkit/wasm-policy';
 import { compilePolicy, quote } from '@mcpkit/wasm-policy';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -10,17 +11,23 @@ import {
   type CallToolResult,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { Access } from './access/access.js';
+import { clientOf, type Principal } from './access/principal.js';
+import type { Role } from './access/roles.js';
+import type { AuditEntry, AuditLog } from './audit/index.js';
 import { BUILTIN_NAMES, BUILTIN_TOOLS, callBuiltin } from './builtin-tools.js';
 import type { ComponentManager, LoadedComponent } from './components.js';
+import type { EmergencyStop } from './emergency.js';
 import { type CallContext, type LogLevel, textResult } from './guest.js';
 import type { Logger } from './logging.js';
 import { forgetSchema, validatorOf } from './manifest.js';
 import type { CompiledMcp } from './mcp-extension/index.js';
+import { ProtocolError } from './protocol-error.js';
 import { type IndexedTool, ToolIndex } from './tool-index.js';
+import { storageReach } from './tool-reach.js';
 
 export const SERVER_NAME = 'mcpkit';
 export const SERVER_VERSION = '0.1.0';
@@ -35,9 +42,66 @@ export interface McpkitServerOptions {
   readOnly?: boolean;
   /** Largest arguments object, serialised, in bytes (default 1 MiB). */
   maxArgumentBytes?: number;
+  /** Who may see and call what (default: everyone is the operator). */
+  access?: Access;
+  /** Where every call, management action and denial is recorded. */
+  audit?: AuditSink;
+  emergency?: EmergencyStop;
 }
 
 type Exposure = { allowed: true } | { allowed: false; reason: string };
+
+/** What the server needs of the audit log. */
+export type AuditSink = Pick<AuditLog, 'append' | 'healthy'>;
+
+/** How a call ended, for its audit record. */
+interface Verdict {
+  readonly result: CallToolResult;
+  readonly decision: 'allowed' | 'denied' | 'failed';
+  readonly rule?: RuleRef | null;
+  readonly reason?: string;
+  readonly component?: string;
+}
+
+/** Management tools that still answer during an emergency stop. */
+const DURING_STOP = new Set([
+  'lift-emergency-stop',
+  'list-components',
+  'get-policy',
+  'emergency-stop',
+]);
+
+const ACTIONS: Record<string, string> = {
+  'load-component': 'load',
+  'unload-component': 'unload',
+  'grant-storage-permission': 'grant',
+  'grant-network-permission': 'grant',
+  'grant-environment-variable-permission': 'grant',
+  'revoke-storage-permission': 'revoke',
+  'revoke-network-permission': 'revoke',
+  'revoke-environment-variable-permission': 'revoke',
+  'reset-permission': 'reset',
+  'rollback-policy': 'rollback',
+  'quarantine-component': 'quarantine',
+  'release-component': 'release',
+  'emergency-stop': 'emergency-stop',
+  'lift-emergency-stop': 'emergency-lift',
+};
+
+/** `roles/dev.yaml:4:7 mcp.tools.allow \`read_*\`` */
+export function ruleText(rule: RuleRef | null | undefined): string | undefined {
+  if (!rule) return undefined;
+  const where = rule.line > 0 ? `${rule.file ?? ''}:${rule.line}:${rule.column} ` : '';
+  return `${where}${rule.section}.${rule.list} ${quote(rule.text)}`;
+}
+
+function refused(text: string, d?: Decision): Verdict {
+  return {
+    result: textResult(text, true),
+    decision: 'denied',
+    ...(d ? { rule: d.rule, reason: d.reason } : { reason: text }),
+  };
+}
 
 /** How deep guests' calls to other tools may nest. */
 const MAX_NESTED_CALLS = 4;
@@ -52,9 +116,16 @@ export class McpkitServer {
   /** The schemas of the tools served (their input schemas compiled). */
   #schemas = new Set<object>();
   readonly #componentMcp = new Map<string, CompiledMcp | undefined>();
+  /** Per component, the sentence on the files it may use, added to its tools' descriptions. */
+  readonly #reach = new Map<string, string | undefined>();
+
+  readonly #access: Access;
+  /** Calls running in the sandbox, so an emergency stop can end them. */
+  readonly #running = new Set<AbortController>();
 
   constructor(options: McpkitServerOptions) {
     this.#o = options;
+    this.#access = options.access ?? Access.open();
     options.manager.onChange(() => this.#reindex());
     this.#reindex();
   }
@@ -79,6 +150,7 @@ export class McpkitServer {
       if (!live.has(t.componentId)) this.index.remove(t.componentId);
     for (const id of [...this.#componentMcp.keys()])
       if (!live.has(id)) this.#componentMcp.delete(id);
+    for (const id of [...this.#reach.keys()]) if (!live.has(id)) this.#reach.delete(id);
     const reserved = this.builtins ? BUILTIN_NAMES : new Set<string>();
     for (const c of this.#o.manager.list()) {
       try {
@@ -87,6 +159,7 @@ export class McpkitServer {
         this.#o.logger.error({ component: c.meta.id }, (error as Error).message);
       }
       this.#componentMcp.set(c.meta.id, this.#compileMcp(c.effective));
+      this.#reach.set(c.meta.id, storageReach(c.effective));
     }
     this.#compileSchemas();
     for (const s of this.#servers) {
@@ -120,12 +193,35 @@ export class McpkitServer {
     this.#schemas = now;
   }
 
+  get access(): Access {
+    return this.#access;
+  }
+
+  /** End every call running in the sandbox (an emergency stop). */
+  stopAll(): number {
+    const n = this.#running.size;
+    for (const c of this.#running) c.abort();
+    this.#running.clear();
+    return n;
+  }
+
   /** May clients see and call this tool at all? (name only) */
-  #exposure(tool: IndexedTool | undefined, name: string): Exposure {
+  #exposure(tool: IndexedTool | undefined, name: string, role?: Role): Exposure {
+    if (role) {
+      const r = tool ? role.seesTool(name) : role.manages(name);
+      if (!r.allowed)
+        return { allowed: false, reason: `role ${quote(role.name)} may not use it: ${r.reason}` };
+    }
     const server = this.#serverMcp?.tools?.peek(name);
     if (server && !server.allowed)
       return { allowed: false, reason: `the server policy does not allow it: ${server.reason}` };
     if (tool) {
+      const q = this.#o.manager.get(tool.componentId)?.quarantine;
+      if (q)
+        return {
+          allowed: false,
+          reason: `component ${quote(tool.componentId)} is quarantined (by ${q.by}${q.at ? ` at ${q.at}` : ''}${q.reason ? `: ${q.reason}` : ''})`,
+        };
       // A component's policy may hide its own tools: a deny names them, an allow list must include them.
       const own = this.#componentMcp.get(tool.componentId)?.tools?.peek(tool.definition.name);
       if (own && !own.allowed)
@@ -137,17 +233,23 @@ export class McpkitServer {
     return { allowed: true };
   }
 
-  listTools(): Tool[] {
+  /** The tools this client may call (default: the operator's view). */
+  listTools(principal: Principal = this.#access.anonymous): Tool[] {
+    const role = this.#access.role(principal);
     const out: Tool[] = [];
     if (this.builtins)
-      for (const t of BUILTIN_TOOLS) if (this.#exposure(undefined, t.name).allowed) out.push(t);
+      for (const t of BUILTIN_TOOLS)
+        if (this.#exposure(undefined, t.name, role).allowed) out.push(t);
     for (const t of this.index.all()) {
-      if (!this.#exposure(t, t.name).allowed) continue;
+      if (!this.#exposure(t, t.name, role).allowed) continue;
       const d = t.definition;
+      const reach = this.#reach.get(t.componentId);
       out.push({
         name: t.name,
         ...(d.title ? { title: d.title } : {}),
-        description: d.description ?? '',
+        description: reach
+          ? `${d.description ? `${d.description}\n\n` : ''}${reach}`
+          : (d.description ?? ''),
         inputSchema: d.inputSchema as Tool['inputSchema'],
         ...(d.outputSchema ? { outputSchema: d.outputSchema as Tool['outputSchema'] } : {}),
         ...(d.annotations ? { annotations: d.annotations } : {}),
@@ -156,47 +258,148 @@ export class McpkitServer {
     return out;
   }
 
-  /** Decide, validate and run one tool call. */
+  /** Whether this client may call this tool by its name alone (for the transport's 403). */
+  mayCall(principal: Principal, name: string): Exposure {
+    const tool = this.index.get(name);
+    if (!tool && !(this.builtins && BUILTIN_NAMES.has(name))) return { allowed: true };
+    return this.#exposure(tool, name, this.#access.role(principal));
+  }
+
+  /** Decide, validate and run one tool call; every call is recorded in the audit log. */
   async callTool(name: string, rawArgs: unknown, ctx: CallContext): Promise<CallToolResult> {
+    const principal = ctx.principal ?? this.#access.anonymous;
+    const started = performance.now();
+    let verdict: Verdict;
+    try {
+      verdict = await this.#decideAndRun(name, rawArgs, ctx, principal);
+    } catch (error) {
+      if (error instanceof ProtocolError)
+        this.#record(principal, ctx, name, rawArgs, refused(error.message), started);
+      throw error;
+    }
+    try {
+      this.#record(principal, ctx, name, rawArgs, verdict, started);
+    } catch (error) {
+      // The action ran but cannot be recorded: say so rather than return it unaudited.
+      return textResult((error as Error).message, true);
+    }
+    return verdict.result;
+  }
+
+  #record(
+    principal: Principal,
+    ctx: CallContext,
+    name: string,
+    args: unknown,
+    v: Verdict,
+    started: number,
+  ): void {
+    const audit = this.#o.audit;
+    if (!audit) return;
+    const action = (this.builtins && ACTIONS[name]) || 'tool-call';
+    const entry: AuditEntry = {
+      client: clientOf(principal),
+      ...(ctx.session ? { session: ctx.session } : {}),
+      action: action === 'tool-call' && BUILTIN_NAMES.has(name) ? 'read' : action,
+      target: name,
+      decision: v.decision,
+      ...(v.rule ? { rule: ruleText(v.rule)! } : {}),
+      ...(v.reason ? { reason: v.reason } : {}),
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      details: {
+        ...(v.component ? { component: v.component } : {}),
+        ...(ctx.depth ? { depth: ctx.depth } : {}),
+        ...(args && typeof args === 'object' ? { arguments: args } : {}),
+      },
+    };
+    audit.append(entry);
+  }
+
+  async #decideAndRun(
+    name: string,
+    rawArgs: unknown,
+    ctx: CallContext,
+    principal: Principal,
+  ): Promise<Verdict> {
     const args = (rawArgs ?? {}) as Record<string, unknown>;
     if (typeof args !== 'object' || Array.isArray(args))
-      return textResult('the arguments must be a JSON object', true);
+      return refused('the arguments must be a JSON object');
+    if (this.#o.audit && !this.#o.audit.healthy)
+      return refused(
+        'the audit log cannot be written, so the server refuses every call until it can (see the server log)',
+      );
     const json = JSON.stringify(args);
     const size = Buffer.byteLength(json);
     const max = this.#o.maxArgumentBytes ?? 1024 * 1024;
     if (size > max)
-      return textResult(`the arguments are ${size} bytes, more than the limit of ${max}`, true);
+      return refused(`the arguments are ${size} bytes, more than the limit of ${max}`);
     const tool = this.index.get(name);
     const isBuiltin = this.builtins && BUILTIN_NAMES.has(name);
     if (!tool && !isBuiltin)
-      throw new McpError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
-    const exposure = this.#exposure(tool, name);
-    if (!exposure.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${exposure.reason}`, true);
-    const server = this.#serverMcp?.tools?.decide(name, args);
+      throw new ProtocolError(ErrorCode.InvalidParams, `unknown tool ${quote(name)}`);
+    const stop = this.#o.emergency?.active;
+    if (stop && !(isBuiltin && DURING_STOP.has(name)))
+      return refused(
+        `an emergency stop is in force (by ${stop.by}${stop.at ? ` at ${stop.at}` : ''}${stop.reason ? `: ${stop.reason}` : ''}); no tool runs until it is lifted with \`lift-emergency-stop\` or \`mcpkit emergency lift\``,
+      );
+    const role = this.#access.role(principal);
+    const exposure = this.#exposure(tool, name, role);
+    if (!exposure.allowed) return refused(`tool ${quote(name)} is not allowed: ${exposure.reason}`);
+    const server = this.#serverMcp?.tools?.decide(name, args, undefined, principal.id);
     if (server && !server.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${server.reason}`, true);
+      return refused(`tool ${quote(name)} is not allowed: ${server.reason}`, server);
     if (isBuiltin) {
       const def = BUILTIN_TOOLS.find((t) => t.name === name)!;
       const v = validatorOf(def.inputSchema);
-      if (!v(args)) return textResult(this.#schemaMessage(name, v), true);
-      return callBuiltin(name, args, {
+      if (!v(args)) return refused(this.#schemaMessage(name, v));
+      const result = await callBuiltin(name, args, {
         manager: this.#o.manager,
         index: this.index,
         registry: this.#o.registry,
         readOnly: this.#o.readOnly === true,
+        role,
+        by: principal,
+        emergency: this.#o.emergency,
       });
+      const target = (args.component_id ?? args.id) as string | undefined;
+      return {
+        result,
+        decision: result.isError ? 'denied' : 'allowed',
+        ...(result.isError ? { reason: (result.content[0] as { text?: string })?.text ?? '' } : {}),
+        ...(target ? { component: target } : {}),
+      };
     }
     const component = this.#o.manager.get(tool!.componentId);
-    if (!component) return textResult(`the component of ${quote(name)} is no longer loaded`, true);
+    if (!component) return refused(`the component of ${quote(name)} is no longer loaded`);
+    const byRole = role.callsTool(name, args, principal.id);
+    if (!byRole.allowed)
+      return refused(
+        `tool ${quote(name)} is not allowed for role ${quote(role.name)}: ${byRole.reason}`,
+        byRole,
+      );
     const own = this.#componentMcp
       .get(component.meta.id)
-      ?.tools?.decide(tool!.definition.name, args);
+      ?.tools?.decide(tool!.definition.name, args, undefined, principal.id);
     if (own && !own.allowed)
-      return textResult(`tool ${quote(name)} is not allowed: ${own.reason}`, true);
+      return refused(`tool ${quote(name)} is not allowed: ${own.reason}`, own);
     const validate = validatorOf(tool!.definition.inputSchema);
-    if (!validate(args)) return textResult(this.#schemaMessage(name, validate), true);
-    return this.#run(component, tool!, args, { ...ctx, argsJson: json });
+    if (!validate(args)) return refused(this.#schemaMessage(name, validate));
+    const release = this.#access.limiter.enterCall(principal.id, role.limits);
+    if (!release)
+      return refused(
+        `you have ${role.limits?.concurrentCalls} tool calls running, the most role ${quote(role.name)} may run at once; retry when one ends`,
+      );
+    try {
+      const result = await this.#run(component, tool!, args, { ...ctx, argsJson: json });
+      return {
+        result,
+        decision: result.isError ? 'failed' : 'allowed',
+        component: component.meta.id,
+        ...(byRole.rule ? { rule: byRole.rule } : own?.rule ? { rule: own.rule } : {}),
+      };
+    } finally {
+      release();
+    }
   }
 
   #schemaMessage(name: string, v: ValidateFunction): string {
@@ -214,13 +417,21 @@ export class McpkitServer {
     ctx: CallContext,
   ): Promise<CallToolResult> {
     const started = performance.now();
+    // An emergency stop aborts this, which ends the guest as a cancellation does.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    if (ctx.signal?.aborted) stop.abort();
+    this.#running.add(stop);
     // A guest that calls other tools does so as itself: its own policy decides.
     const inner: CallContext = {
       ...ctx,
+      signal: stop.signal,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
     };
     try {
       const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
+      this.#recordViolations(ctx, component, violations);
       this.#o.logger.info(
         {
           tool: tool.name,
@@ -234,7 +445,47 @@ export class McpkitServer {
       return result;
     } catch (error) {
       this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
-      return textResult(`the call failed: ${(error as Error).message}`, true);
+      const stopped = stop.signal.aborted && this.#o.emergency?.active;
+      return textResult(
+        stopped
+          ? 'the call was ended by an emergency stop'
+          : `the call failed: ${(error as Error).message}`,
+        true,
+      );
+    } finally {
+      this.#running.delete(stop);
+      ctx.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** One audit record for each distinct capability the guest was refused. */
+  #recordViolations(
+    ctx: CallContext,
+    component: LoadedComponent,
+    violations: readonly Violation[],
+  ): void {
+    const audit = this.#o.audit;
+    if (!audit || violations.length === 0) return;
+    const principal = ctx.principal ?? this.#access.anonymous;
+    const seen = new Set<string>();
+    for (const v of violations) {
+      const key = `${v.capability}\0${v.access}\0${v.target}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      audit.append({
+        client: clientOf(principal),
+        ...(ctx.session ? { session: ctx.session } : {}),
+        action: 'capability',
+        target: `${v.capability} ${v.access} ${v.target}`,
+        decision: 'denied',
+        ...(v.rule
+          ? {
+              rule: `${v.rule.list} ${quote(v.rule.text)}${v.rule.line > 0 ? ` (line ${v.rule.line})` : ''}`,
+            }
+          : {}),
+        reason: v.reason,
+        details: { component: component.meta.id },
+      });
     }
   }
 
@@ -270,9 +521,12 @@ export class McpkitServer {
       );
     this.#o.logger.info({ component: id, tool: name, depth }, 'nested tool call');
     try {
+      // The client's role bounds the nested call too: composing tools widens nothing.
       return await this.callTool(name, args, {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),
+        ...(ctx.principal ? { principal: ctx.principal } : {}),
+        ...(ctx.session ? { session: ctx.session } : {}),
         depth,
       });
     } catch (error) {
@@ -281,8 +535,11 @@ export class McpkitServer {
     }
   }
 
-  /** A fresh SDK server bound to this one (one per stdio connection or HTTP session). */
-  createSdkServer(): Server {
+  /**
+   * A fresh SDK server bound to this one (one per stdio connection or HTTP
+   * session), serving `principal`: what it lists and may call is its role's.
+   */
+  createSdkServer(principal: Principal = this.#access.anonymous): Server {
     const server = new Server(
       { name: SERVER_NAME, version: SERVER_VERSION },
       {
@@ -291,11 +548,16 @@ export class McpkitServer {
           'mcpkit serves sandboxed WebAssembly tools. Each tool runs under a policy that decides which files, hosts and environment variables it may use; a refused capability comes back as an error saying what would allow it.',
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: this.listTools() }));
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: this.listTools(principal),
+    }));
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const token = request.params._meta?.progressToken;
       const ctx: CallContext = {
         signal: extra.signal,
+        principal,
+        // Session ids act as capabilities: records keep only a prefix.
+        ...(extra.sessionId ? { session: `${extra.sessionId.slice(0, 8)}…` } : {}),
         log: (level: LogLevel, message: string) => {
           server
             .sendLoggingMessage(

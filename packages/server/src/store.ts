@@ -35,6 +35,8 @@ export interface StoredComponent {
   readonly manifestText?: string;
   /** Doc comments of a component's WIT (JSON object), if it came with a `wit/` directory. */
   readonly docsText?: string;
+  /** Set while the component is quarantined: who, when, why (JSON). */
+  readonly quarantineText?: string;
 }
 
 export interface StoreProblem {
@@ -48,6 +50,7 @@ const POLICY = 'policy.yaml';
 const GRANTS = 'grants.yaml';
 const MANIFEST = 'tools.json';
 const DOCS = 'wit-docs.json';
+const QUARANTINE = 'quarantine.json';
 
 export function defaultDataDir(): string {
   return process.env.MCPKIT_DATA_DIR ?? envPaths('mcpkit', { suffix: '' }).data;
@@ -163,6 +166,7 @@ export class ComponentStore {
     const grantsText = await optional(GRANTS);
     const manifestText = await optional(MANIFEST);
     const docsText = await optional(DOCS);
+    const quarantineText = await optional(QUARANTINE);
     return {
       meta,
       dir,
@@ -171,6 +175,7 @@ export class ComponentStore {
       ...(grantsText !== undefined ? { grantsText } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docsText !== undefined ? { docsText } : {}),
+      ...(quarantineText !== undefined ? { quarantineText } : {}),
     };
   }
 
@@ -206,6 +211,19 @@ export class ComponentStore {
     const path = join(this.#dirOf(id), GRANTS);
     if (text === undefined) await rm(path, { force: true });
     else await writeFileAtomic(path, text);
+  }
+
+  async writeQuarantine(id: string, text: string | undefined): Promise<void> {
+    const path = join(this.#dirOf(id), QUARANTINE);
+    if (text === undefined) await rm(path, { force: true });
+    else await writeFileAtomic(path, text);
+    // Tells a server running on this store to look again (see quarantineSignal).
+    await writeFileAtomic(this.quarantineSignal, `${Date.now()}\n`);
+  }
+
+  /** Rewritten whenever a quarantine is set or lifted. */
+  get quarantineSignal(): string {
+    return join(this.dir, 'quarantine-changed');
   }
 
   async remove(id: string): Promise<void> {

@@ -50,8 +50,11 @@ export async function stdioClient(
   return { client, stderr: () => stderr, close: () => client.close() };
 }
 
-/** The CLI's `serve --http` as a child process; resolves with its URL. */
-export async function httpServer(args: string[]): Promise<{
+/** The CLI's `serve --http` as a child process (on a free port unless `args` say `--http`); resolves with its URL. */
+export async function httpServer(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{
   url: string;
   child: ChildProcess;
   stderr: () => string;
@@ -59,8 +62,15 @@ export async function httpServer(args: string[]): Promise<{
 }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--http', '127.0.0.1:0', '--log-level', 'warn', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      CLI,
+      'serve',
+      ...(args.includes('--http') ? [] : ['--http', '127.0.0.1:0']),
+      '--log-level',
+      'warn',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // `mcpkit component list|load|unload|inspect|embed-manifest`.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   binaryKind,
   digestOf,
@@ -134,7 +134,17 @@ export async function inspectComponent(
       };
     }
     const m = await loadModule(bytes, { name: target });
-    const manifest = manifestFromSections(m.customSections(MANIFEST_SECTION));
+    // As loading reads it: the embedded manifest, else the sidecar beside the module.
+    const sidecar = join(
+      dirname(resolve(target)),
+      `${basename(target, extname(target))}.tools.json`,
+    );
+    const embedded = manifestFromSections(m.customSections(MANIFEST_SECTION));
+    const sidecarText = embedded
+      ? undefined
+      : await readFile(sidecar, 'utf8').catch(() => undefined);
+    const manifest =
+      embedded ?? (sidecarText !== undefined ? parseManifest(sidecarText) : undefined);
     return {
       path: resolve(target),
       kind,
@@ -148,6 +158,11 @@ export async function inspectComponent(
             maxBytes: m.memory.maxPages === undefined ? null : m.memory.maxPages * 65536,
           }
         : null,
+      manifest: embedded
+        ? `embedded (custom section ${MANIFEST_SECTION})`
+        : sidecarText !== undefined
+          ? sidecar
+          : null,
       tools: manifest?.ok ? manifest.manifest.tools : null,
       manifestProblems: manifest && !manifest.ok ? manifest.problems : undefined,
     };

@@ -12,7 +12,7 @@ import {
   mergePolicies,
   type PolicyDocument,
 } from '@mcpkit/wasm-policy';
-import { explainViolations } from '../explain.js';
+import { explainViolations, RUN_REMEDY } from '../explain.js';
 import { serverPolicyFrom, serverRegistry } from '../policies.js';
 
 export interface RunCommandOptions {
@@ -21,6 +21,8 @@ export interface RunCommandOptions {
   allowHosts?: readonly string[];
   allowEnv?: readonly string[];
   args?: readonly string[];
+  /** argv[0] (default: the module's path as given). */
+  argv0?: string;
   stdin?: Uint8Array;
   env?: Readonly<Record<string, string>>;
   onStdout?: (chunk: Uint8Array) => void;
@@ -75,7 +77,7 @@ export async function runModule(
     });
     try {
       const r = await sandbox.run({
-        program: wasm,
+        program: options.argv0 ?? wasm,
         args: options.args ?? [],
         stdin: options.stdin ?? new Uint8Array(),
         ...(options.onStderr ? { onStderr: options.onStderr } : {}),
@@ -85,7 +87,7 @@ export async function runModule(
         exitCode: r.exitCode,
         stdout: r.stdout,
         diagnostics,
-        ...(r.violations.length ? { denied: explainViolations(r.violations) } : {}),
+        ...(r.violations.length ? { denied: explainViolations(r.violations, RUN_REMEDY) } : {}),
       };
     } catch (error) {
       const e = error as SandboxError;
@@ -97,7 +99,7 @@ export async function runModule(
         error: e.message,
         diagnostics,
         ...(e.outcome?.violations.length
-          ? { denied: explainViolations(e.outcome.violations) }
+          ? { denied: explainViolations(e.outcome.violations, RUN_REMEDY) }
           : {}),
       };
     }

@@ -1,8 +1,10 @@
 // `mcpkit serve`: the MCP server over stdio (default) or Streamable HTTP.
 
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { type AppOptions, createApp } from '../app.js';
+import { clientOf, type Principal } from '../access/principal.js';
+import { type App, type AppOptions, createApp } from '../app.js';
 import { startHttpTransport } from '../transports/http.js';
 
 export interface ServeOptions extends AppOptions {
@@ -17,6 +19,40 @@ export interface ServeOptions extends AppOptions {
   startGrants?: ReadonlyArray<{ component: string; fragment: Record<string, unknown> }>;
   /** Called when the stdio connection ends on its own (the CLI exits then). */
   onStdioClosed?: () => void;
+  /** Serve HTTP beyond loopback without authentication (refused otherwise). */
+  insecureNoAuth?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string; minVersion?: 'TLSv1.2' | 'TLSv1.3' };
+}
+
+/** The audit action of a refusal at the transport, by its code (default `auth`). */
+const REFUSAL_ACTIONS: Record<string, string> = {
+  'insufficient-scope': 'tool-call',
+  'rate-limited': 'rate-limit',
+  'session-of-another-identity': 'session',
+};
+
+export class ServeError extends Error {
+  readonly code = 'serve-refused';
+}
+
+/** Loopback: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The scopes that give a role allowed to call `tool`, for a 403's `scope`. */
+function scopesFor(app: App, tool: string): string | undefined {
+  const oauth = app.access.authenticator?.oauth;
+  if (!oauth) return undefined;
+  const scopes = oauth.settings.scopes
+    .filter((s) => {
+      const role = app.access.roles.get(s.role);
+      const p: Principal = { id: 'scope-probe', role: s.role, via: 'oauth' };
+      return role !== undefined && app.server.mayCall(p, tool).allowed;
+    })
+    .map((s) => s.scope);
+  return scopes.length > 0 ? scopes.join(' ') : undefined;
 }
 
 /** Largest JSON-RPC message read from stdin. */
@@ -29,8 +65,28 @@ export interface Serving {
 }
 
 export async function serve(options: ServeOptions): Promise<Serving> {
+  // TLS 1.2 is the floor (1.3 on request); Node's defaults choose modern ciphers.
+  const tls = options.tls
+    ? {
+        cert: await readFile(resolve(options.tls.certFile)),
+        key: await readFile(resolve(options.tls.keyFile)),
+        ...(options.tls.minVersion ? { minVersion: options.tls.minVersion } : {}),
+      }
+    : undefined;
   const app = await createApp(options);
   const log = app.logger;
+  if (options.http && !app.access.authenticator && !isLoopback(options.http.host)) {
+    if (!options.insecureNoAuth) {
+      await app.close();
+      throw new ServeError(
+        `refusing to serve HTTP on ${options.http.host}, beyond loopback, without authentication: anyone who reaches it could load code and grant it access. Configure \`access.authentication\` in the server policy (--policy), or pass --insecure-no-auth if something in front of the server authenticates`,
+      );
+    }
+    log.warn(
+      { host: options.http.host },
+      'SERVING WITHOUT AUTHENTICATION beyond loopback (--insecure-no-auth): every client that reaches this address may load components, grant them access and call every tool',
+    );
+  }
   for (const path of options.components ?? []) {
     try {
       const c = await app.manager.load(resolve(path));
@@ -53,7 +109,47 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     const http = await startHttpTransport({
       host: options.http.host,
       port: options.http.port,
-      createServer: () => app.server.createSdkServer(),
+      createServer: (principal) => app.server.createSdkServer(principal),
+      anonymous: app.access.anonymous,
+      ...(app.access.authenticator
+        ? {
+            authenticate: (h: string | undefined) => app.access.authenticator!.authenticate(h),
+            resourceMetadata: () => app.access.authenticator!.metadata(),
+          }
+        : {}),
+      limitRequest: (p) => app.access.limiter.takeRequest(p.id, app.access.role(p).limits),
+      mayCall: (p, tool) => {
+        const may = app.server.mayCall(p, tool);
+        if (may.allowed) return may;
+        const headers = app.access.authenticator?.insufficientScope(
+          may.reason,
+          scopesFor(app, tool),
+        );
+        return { allowed: false, reason: may.reason, ...(headers ? { headers } : {}) };
+      },
+      onRefused: (e) => {
+        log.warn(
+          { client: e.principal?.id, code: e.code, remote: e.remote },
+          `refused: ${e.message}`,
+        );
+        try {
+          app.audit?.append({
+            client: e.principal
+              ? clientOf(e.principal)
+              : {
+                  id: `unauthenticated${e.remote ? ` ${e.remote}` : ''}`,
+                  role: 'none',
+                  via: 'anonymous',
+                },
+            action: REFUSAL_ACTIONS[e.code] ?? 'auth',
+            decision: 'denied',
+            reason: `${e.code}: ${e.message}`,
+          });
+        } catch (error) {
+          log.error({ err: error }, (error as Error).message);
+        }
+      },
+      ...(tls ? { tls } : {}),
       ...(options.allowedHosts?.length ? { allowedHosts: options.allowedHosts } : {}),
       ...(options.allowedOrigins?.length ? { allowedOrigins: options.allowedOrigins } : {}),
       ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
@@ -76,7 +172,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const transport = new StdioServerTransport(process.stdin, process.stdout, {
     maxBufferSize: STDIO_MAX_MESSAGE_BYTES,
   });
-  const sdk = app.server.createSdkServer();
+  const sdk = app.server.createSdkServer(app.access.stdio);
   let closed = false;
   const close = async () => {
     if (closed) return;

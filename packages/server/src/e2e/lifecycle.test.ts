@@ -62,6 +62,21 @@ for (const transport of ['stdio', 'http'] as const) {
       const calc = tools.find((t) => t.name === 'calculate')!;
       assert.equal(calc.inputSchema.type, 'object');
       assert.ok(calc.description);
+      // Clients that run non-destructive tools without asking must ask before these.
+      for (const n of ['load-component', 'grant-storage-permission', 'grant-network-permission']) {
+        const t = tools.find((x) => x.name === n)!;
+        assert.equal(t.annotations?.destructiveHint, true, n);
+        assert.equal(t.annotations?.readOnlyHint, false, n);
+      }
+      assert.equal(
+        tools.find((t) => t.name === 'list-components')!.annotations?.readOnlyHint,
+        true,
+      );
+      assert.doesNotMatch(
+        tools.find((t) => t.name === 'read_file')!.description!,
+        /Files it may/,
+        'nothing granted yet',
+      );
     });
 
     it('calls an allowed tool', async () => {
@@ -85,6 +100,10 @@ for (const transport of ['stdio', 'http'] as const) {
       const r = await readNotes();
       assert.notEqual(r.isError, true, text(r));
       assert.match(text(r), /the notes/);
+      // The tools' descriptions now say where they may read.
+      const { tools } = await conn!.client.listTools();
+      const d = tools.find((t) => t.name === 'read_file')!.description!;
+      assert.ok(d.includes(`Files it may read \`${ws}\``), d);
     });
 
     it('revoking makes it fail again', async () => {

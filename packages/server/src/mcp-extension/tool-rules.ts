@@ -49,9 +49,10 @@ export class ToolRules {
 
   /**
    * Decide a call of tool `name` with `args`. An allowed call uses one slot of
-   * its rule's rate limit; `now` (ms since the epoch) defaults to `Date.now()`.
+   * its rule's rate limit, counted per `client` when one is named; `now` (ms
+   * since the epoch) defaults to `Date.now()`.
    */
-  decide(name: string, args?: Record<string, unknown>, now?: number): McpDecision {
+  decide(name: string, args?: Record<string, unknown>, now?: number, client?: string): McpDecision {
     try {
       const d = this.#names.decide(name);
       if (!d.allowed) return d;
@@ -72,7 +73,10 @@ export class ToolRules {
         }
       }
       if (cond.window !== undefined) {
-        const wait = cond.window.take(name, now ?? Date.now());
+        const wait = cond.window.take(
+          client === undefined ? name : `${client}\0${name}`,
+          now ?? Date.now(),
+        );
         if (wait > 0) return this.#limited(name, d.rule!, cond, wait);
       }
       return d;

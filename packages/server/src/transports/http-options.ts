@@ -3,6 +3,8 @@
 
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Logger } from 'pino';
+import type { AuthResult } from '../access/authenticator.js';
+import type { Principal } from '../access/principal.js';
 import { HttpTransportError, quote } from './http-errors.js';
 
 export interface HttpTransportOptions {
@@ -12,8 +14,30 @@ export interface HttpTransportOptions {
   port?: number;
   /** The one path served; default `/mcp`. */
   path?: string;
-  /** A fresh low-level Server per session, its handlers registered by the caller. */
-  createServer: () => Server;
+  /** A fresh low-level Server per session, serving the principal that opened it. */
+  createServer: (principal: Principal) => Server;
+  /** Who a request is, from its `Authorization` header; absent: every client is `anonymous`. */
+  authenticate?: (authorization: string | undefined) => Promise<AuthResult>;
+  /** The principal of every request when there is no `authenticate`. */
+  anonymous?: Principal;
+  /** The protected resource metadata (RFC 9728) to serve, when OAuth is configured. */
+  resourceMetadata?: () => Record<string, unknown> | undefined;
+  /** 0 when this client may make another request now, else milliseconds until it may. */
+  limitRequest?: (principal: Principal) => number;
+  /** Whether the client may call this tool at all: a refusal is a 403 `insufficient_scope`. */
+  mayCall?: (
+    principal: Principal,
+    tool: string,
+  ) => { allowed: true } | { allowed: false; reason: string; headers?: Record<string, string> };
+  /** Told of every refused authentication and every request on another identity's session. */
+  onRefused?: (event: {
+    principal?: Principal;
+    code: string;
+    message: string;
+    remote?: string;
+  }) => void;
+  /** Serve HTTPS (TLS 1.2 or later). */
+  tls?: { cert: Buffer | string; key: Buffer | string; minVersion?: 'TLSv1.2' | 'TLSv1.3' };
   /**
    * Accepted `Host` values, case-insensitive: `name` (any port), `name:port`, `[v6]`,
    * `*.example.com` (subdomains, not the apex). Default: localhost, 127.0.0.1 and [::1],
@@ -46,8 +70,20 @@ const DEFAULTS = {
 /** setTimeout's ceiling; a larger delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export type Settings = Required<Omit<HttpTransportOptions, 'allowedHosts' | 'allowedOrigins'>> &
-  Pick<HttpTransportOptions, 'allowedHosts' | 'allowedOrigins'>;
+type Optional =
+  | 'allowedHosts'
+  | 'allowedOrigins'
+  | 'authenticate'
+  | 'resourceMetadata'
+  | 'limitRequest'
+  | 'mayCall'
+  | 'onRefused'
+  | 'tls';
+
+export type Settings = Required<Omit<HttpTransportOptions, Optional>> &
+  Pick<HttpTransportOptions, Optional>;
+
+const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', role: 'operator', via: 'anonymous' });
 
 function invalid(message: string): HttpTransportError {
   return new HttpTransportError('invalid-option', message);
@@ -63,6 +99,8 @@ function positiveInteger(name: string, value: number, max: number): number {
 /** The options with defaults filled in, each checked; throws `HttpTransportError`. */
 export function resolveOptions(options: HttpTransportOptions): Settings {
   const s: Settings = {
+    ...options,
+    anonymous: options.anonymous ?? ANONYMOUS,
     host: options.host ?? DEFAULTS.host,
     port: options.port ?? DEFAULTS.port,
     path: options.path ?? DEFAULTS.path,

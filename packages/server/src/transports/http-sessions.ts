@@ -6,12 +6,15 @@ import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from 'pino';
+import type { Principal } from '../access/principal.js';
 
 export interface Session {
   readonly transport: StreamableHTTPServerTransport;
   readonly server: Server;
   /** Set by the SDK transport once it has accepted the `initialize` request. */
   readonly id: string | undefined;
+  /** Who opened it: only the same identity may use it. */
+  readonly principal: Principal;
 }
 
 interface SessionState extends Session {
@@ -23,7 +26,7 @@ interface SessionState extends Session {
 }
 
 export interface SessionTableOptions {
-  readonly createServer: () => Server;
+  readonly createServer: (principal: Principal) => Server;
   readonly maxSessions: number;
   readonly idleMs: number;
   readonly log: Logger;
@@ -57,8 +60,8 @@ export class SessionTable {
     return this.#live.size < this.#options.maxSessions;
   }
 
-  /** A new session, connected to a fresh server, waiting for its `initialize` request. */
-  async open(): Promise<Session> {
+  /** A new session of `principal`, connected to a fresh server, waiting for its `initialize` request. */
+  async open(principal: Principal): Promise<Session> {
     const { log } = this.#options;
     const state: SessionState = {
       transport: new StreamableHTTPServerTransport({
@@ -70,8 +73,9 @@ export class SessionTable {
           log.info({ session: tag(id), sessions: this.#byId.size }, 'session started');
         },
       }),
-      server: this.#options.createServer(),
+      server: this.#options.createServer(principal),
       id: undefined,
+      principal,
       active: 0,
       idleTimer: undefined,
       closed: false,

@@ -1,12 +1,16 @@
-// The Streamable HTTP transport (MCP 2025-11-25): one node:http server, one path,
-// a session per `initialize`. Host/Origin are checked before anything else is read.
+// The Streamable HTTP transport (MCP 2025-11-25): one node:http (or https)
+// server, one path, a session per `initialize`, bound to the identity that
+// opened it. Host/Origin are checked before anything else is read, then who
+// the client is (its bearer token), then its request rate.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   isInitializeRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from '../access/principal.js';
 import { declaredTooLarge, discardRemainingBody, readBody } from './http-body.js';
 import { type HttpRejectionCode, quote, rejectionStatus, sendRejection } from './http-errors.js';
 import { compileGuard, type RequestGuard } from './http-guard.js';
@@ -42,11 +46,9 @@ export interface HttpTransportHandle {
   close(): Promise<void>;
 }
 
-function listen(
-  server: ReturnType<typeof createServer>,
-  host: string,
-  port: number,
-): Promise<void> {
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
@@ -55,6 +57,15 @@ function listen(
       resolve();
     });
   });
+}
+
+/** The tool a single `tools/call` request names, else undefined. */
+function toolCalled(message: unknown): string | undefined {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return undefined;
+  const m = message as { method?: unknown; params?: { name?: unknown } };
+  return m.method === 'tools/call' && typeof m.params?.name === 'string'
+    ? m.params.name
+    : undefined;
 }
 
 export async function startHttpTransport(
@@ -68,7 +79,13 @@ export async function startHttpTransport(
     idleMs: settings.sessionIdleMs,
     log,
   });
-  const http = createServer();
+  const http: Server = settings.tls
+    ? createTlsServer({
+        cert: settings.tls.cert,
+        key: settings.tls.key,
+        minVersion: settings.tls.minVersion ?? 'TLSv1.2',
+      })
+    : createServer();
   await listen(http, settings.host, settings.port);
   const port = (http.address() as AddressInfo).port;
 
@@ -94,9 +111,31 @@ export async function startHttpTransport(
     discardRemainingBody(req);
   };
 
-  /** 404 for an id that is not (or no longer) a session: the client starts a new one. */
-  const lookup = (req: IncomingMessage, res: ServerResponse, id: string): Session | undefined => {
-    const session = sessions.get(id);
+  /**
+   * 404 for an id that is not (or no longer) a session: the client starts a
+   * new one. A session of another identity is answered the same way, so an id
+   * learned by someone else is worth nothing to them.
+   */
+  const lookup = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    principal: Principal,
+  ): Session | undefined => {
+    let session = sessions.get(id);
+    if (session !== undefined && session.principal.id !== principal.id) {
+      log.warn(
+        { client: principal.id, owner: session.principal.id, remote: req.socket.remoteAddress },
+        'refused a request on the session of another identity',
+      );
+      settings.onRefused?.({
+        principal,
+        code: 'session-of-another-identity',
+        message: `a request on a session opened by ${session.principal.id}`,
+        ...(req.socket.remoteAddress ? { remote: req.socket.remoteAddress } : {}),
+      });
+      session = undefined;
+    }
     if (session === undefined) {
       refuse(
         req,
@@ -130,7 +169,11 @@ export async function startHttpTransport(
     await session.transport.handleRequest(req, res, body);
   };
 
-  const handlePost = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handlePost = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+  ): Promise<void> => {
     const max = settings.maxBodyBytes;
     const tooLarge = `the request body exceeds the limit of ${max} bytes`;
     if (declaredTooLarge(req, max)) return refuse(req, res, 'body-too-large', tooLarge);
@@ -153,7 +196,7 @@ export async function startHttpTransport(
     const id = header(req, 'mcp-session-id');
     let session: Session | undefined;
     if (id !== undefined) {
-      session = lookup(req, res, id);
+      session = lookup(req, res, id, principal);
       if (session === undefined || !protocolVersionOk(req, res)) return;
     }
     const body = await readBody(req, max);
@@ -164,6 +207,16 @@ export async function startHttpTransport(
       message = JSON.parse(body.text);
     } catch {
       return refuse(req, res, 'parse-error', 'the request body is not valid json');
+    }
+    // A tool the client's role may not call is a 403 `insufficient_scope`, so
+    // an OAuth client can ask for a token with more scope.
+    const call = toolCalled(message);
+    if (call !== undefined && settings.mayCall) {
+      const may = settings.mayCall(principal, call);
+      if (!may.allowed) {
+        settings.onRefused?.({ principal, code: 'insufficient-scope', message: may.reason });
+        return refuse(req, res, 'insufficient-scope', may.reason, may.headers);
+      }
     }
     if (session !== undefined) return forward(session, req, res, message);
 
@@ -188,7 +241,7 @@ export async function startHttpTransport(
         { 'Retry-After': '30' },
       );
     }
-    const fresh = await sessions.open();
+    const fresh = await sessions.open(principal);
     try {
       await forward(fresh, req, res, message);
     } finally {
@@ -198,7 +251,11 @@ export async function startHttpTransport(
   };
 
   /** GET (the server-to-client SSE stream) and DELETE (end the session) need a session. */
-  const handleSessionRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handleSessionRequest = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+  ): Promise<void> => {
     const get = req.method === 'GET';
     if (get && !accepts(req, 'text/event-stream')) {
       return refuse(
@@ -217,7 +274,7 @@ export async function startHttpTransport(
         `the \`Mcp-Session-Id\` header is missing; ${get ? 'a GET stream' : 'DELETE'} needs the id of an initialized session`,
       );
     }
-    const session = lookup(req, res, id);
+    const session = lookup(req, res, id, principal);
     if (session === undefined || !protocolVersionOk(req, res)) return;
     await forward(session, req, res);
   };
@@ -249,6 +306,26 @@ export async function startHttpTransport(
       );
     }
     const pathname = requestPath(req);
+    // Public metadata: where to get a token (RFC 9728), at the root and path-suffixed.
+    if (pathname === METADATA_PATH || pathname === `${METADATA_PATH}${settings.path}`) {
+      const doc = settings.resourceMetadata?.();
+      if (doc === undefined || (req.method !== 'GET' && req.method !== 'HEAD'))
+        return refuse(
+          req,
+          res,
+          'not-found',
+          'this server publishes no protected resource metadata',
+        );
+      const body = JSON.stringify(doc);
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        'Access-Control-Allow-Origin': '*',
+        'Cache-Control': 'max-age=300',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     if (pathname !== settings.path) {
       return refuse(
         req,
@@ -257,12 +334,43 @@ export async function startHttpTransport(
         `nothing is served at ${quote(pathname)}; the mcp endpoint is ${quote(settings.path)}`,
       );
     }
+    let principal = settings.anonymous;
+    if (settings.authenticate) {
+      const auth = await settings.authenticate(header(req, 'authorization'));
+      if (!auth.ok) {
+        settings.onRefused?.({
+          code: auth.code,
+          message: auth.message,
+          ...(req.socket.remoteAddress ? { remote: req.socket.remoteAddress } : {}),
+        });
+        return refuse(
+          req,
+          res,
+          auth.status === 401 ? 'unauthorized' : 'insufficient-scope',
+          auth.message,
+          auth.headers,
+        );
+      }
+      principal = auth.principal;
+    }
+    const wait = settings.limitRequest?.(principal) ?? 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      settings.onRefused?.({ principal, code: 'rate-limited', message: `retry in ${seconds} s` });
+      return refuse(
+        req,
+        res,
+        'rate-limited',
+        `too many requests from this client: its limit is per minute; retry in ${seconds} second${seconds === 1 ? '' : 's'}`,
+        { 'Retry-After': String(seconds) },
+      );
+    }
     switch (req.method) {
       case 'POST':
-        return handlePost(req, res);
+        return handlePost(req, res, principal);
       case 'GET':
       case 'DELETE':
-        return handleSessionRequest(req, res);
+        return handleSessionRequest(req, res, principal);
       default:
         return refuse(
           req,
@@ -302,7 +410,7 @@ export async function startHttpTransport(
   };
 
   const hostInUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const url = `http://${hostInUrl}:${port}${settings.path}`;
+  const url = `${settings.tls ? 'https' : 'http'}://${hostInUrl}:${port}${settings.path}`;
   log.info({ url, maxSessions: settings.maxSessions }, 'http transport listening');
 
   return Object.freeze({
