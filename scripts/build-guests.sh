@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds every WebAssembly (WASI preview1) guest in the repository from
-# source: the sandbox test guests and the example MCP tools.
+# source: the sandbox test guests and the example MCP tools, and the sandbox's
+# C test component (a wasi-libc reactor made a component with the preview1
+# adapter).
 #
 #   scripts/build-guests.sh [--check] [--no-install] [target...]
 #
@@ -17,6 +19,9 @@
 #                   script, looked up in PATH and /usr/local/go/bin
 #   AssemblyScript  assemblyscript + @assemblyscript/wasi-shim from npm,
 #                   pinned, installed into a cache directory outside the tree
+#   C components    the C toolchain, and jco from npm (its `embed` and `new`
+#                   with its bundled preview1 adapter), pinned, installed
+#                   into the same cache directory
 #
 # Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
@@ -25,6 +30,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ASC_VERSION="0.28.20"
 WASI_SHIM_VERSION="0.1.0"
+JCO_VERSION="1.35.0"
+# jco's wasm-tools runs on preview2-shim and reads its files through the
+# shim's default `/` preopen, which 0.26 no longer has.
+JCO_SHIM_VERSION="0.25.0"
 APT_PACKAGES=(clang lld wasi-libc libclang-rt-dev-wasm32)
 CACHE_DIR="${MCPKIT_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpkit-toolchains}"
 
@@ -35,6 +44,8 @@ TARGETS=(
   "fsops-c|c|$GUESTS/c/fsops.c|$GUESTS/fsops-c.wasm|-Wl,-z,stack-size=1048576"
   "fsops-go|go|$GUESTS/go/fsops|$GUESTS/fsops-go.wasm|"
   "fsops-as|as|$GUESTS/as/assembly/fsops.ts|$GUESTS/fsops-as.wasm|"
+  "alloc-c|c|$GUESTS/c/alloc.c|$GUESTS/alloc-c.wasm|"
+  "limits-component|c-component|$GUESTS/c/limits-component|$GUESTS/limits-component.wasm|"
   "fs-tool|go|examples/fs-tool|examples/fs-tool/fs-tool.wasm|"
   "calculator|c|examples/calculator/calculator.c|examples/calculator/calculator.wasm|-Wl,-z,stack-size=1048576 -lm"
   "hash|c|examples/hash/hash.c|examples/hash/hash.wasm|-Wl,-z,stack-size=1048576"
@@ -89,7 +100,9 @@ needs_toolchain() {
   local kind="$1" t
   for t in "${TARGETS[@]}"; do
     IFS='|' read -r name tk _ <<<"$t"
-    if [[ "$tk" == "$kind" ]] && selected "$name"; then return 0; fi
+    if [[ "$tk" == "$kind" || ("$kind" == c && "$tk" == c-component) ]] && selected "$name"; then
+      return 0
+    fi
   done
   return 1
 }
@@ -188,29 +201,44 @@ build_go() {
 }
 
 # ---------------------------------------------------------------------------
+# Tools from npm, pinned, each in a directory of its own under CACHE_DIR
+
+# The version of npm package $2 installed under directory $1, if any.
+npm_version() {
+  local manifest="$1/node_modules/$2/package.json"
+  [[ -f "$manifest" ]] && node -p 'require(process.argv[1]).version' "$manifest"
+}
+
+# ensure_npm_tools WHAT DIR CHECK INSTALL: unless CHECK passes, run INSTALL
+# (which installs into DIR) and CHECK again.
+ensure_npm_tools() {
+  local what="$1" dir="$2" check="$3" install="$4"
+  command -v node >/dev/null 2>&1 || die "node is needed for $what"
+  if "$check"; then return 0; fi
+  ((INSTALL)) || die "$what not installed in $dir"
+  command -v npm >/dev/null 2>&1 || die "npm is needed to install $what"
+  log "installing $what into $dir"
+  mkdir -p "$dir"
+  "$install"
+  "$check" || die "$what install into $dir failed"
+}
+
+# ---------------------------------------------------------------------------
 # AssemblyScript
 
 ASC_DIR="$CACHE_DIR/assemblyscript-$ASC_VERSION-wasi-shim-$WASI_SHIM_VERSION"
 
 asc_installed() {
-  [[ -f "$ASC_DIR/node_modules/assemblyscript/bin/asc.js" &&
-    -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" ]] || return 1
-  local v
-  v="$(node -p 'require(process.argv[1]).version' "$ASC_DIR/node_modules/assemblyscript/package.json")"
-  [[ "$v" == "$ASC_VERSION" ]]
+  [[ -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" &&
+    "$(npm_version "$ASC_DIR" assemblyscript)" == "$ASC_VERSION" ]]
 }
 
-ensure_as() {
-  command -v node >/dev/null 2>&1 || die "node is needed for AssemblyScript"
-  if asc_installed; then return 0; fi
-  ((INSTALL)) || die "AssemblyScript $ASC_VERSION not installed in $ASC_DIR"
-  command -v npm >/dev/null 2>&1 || die "npm is needed to install AssemblyScript"
-  log "installing AssemblyScript into $ASC_DIR"
-  mkdir -p "$ASC_DIR"
+install_as() {
   npm install --prefix "$ASC_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
     "assemblyscript@$ASC_VERSION" "@assemblyscript/wasi-shim@$WASI_SHIM_VERSION" >/dev/null
-  asc_installed || die "AssemblyScript install into $ASC_DIR failed"
 }
+
+ensure_as() { ensure_npm_tools "AssemblyScript $ASC_VERSION" "$ASC_DIR" asc_installed install_as; }
 
 build_as() {
   local src="$1" out="$2"
@@ -225,8 +253,50 @@ build_as() {
 }
 
 # ---------------------------------------------------------------------------
+# C components: a reactor module whose exports follow the world, its WIT
+# embedded, adapted to WASI 0.2
+
+JCO_DIR="$CACHE_DIR/jco-$JCO_VERSION-preview2-shim-$JCO_SHIM_VERSION"
+
+jco_installed() { [[ "$(npm_version "$JCO_DIR" @bytecodealliance/jco)" == "$JCO_VERSION" ]]; }
+
+install_jco() {
+  cat >"$JCO_DIR/package.json" <<EOF
+{
+  "name": "mcpkit-guest-build-jco",
+  "private": true,
+  "dependencies": {
+    "@bytecodealliance/jco": "$JCO_VERSION",
+    "@bytecodealliance/preview2-shim": "$JCO_SHIM_VERSION"
+  },
+  "overrides": { "@bytecodealliance/preview2-shim": "$JCO_SHIM_VERSION" }
+}
+EOF
+  (cd "$JCO_DIR" && npm install --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+ensure_jco() { ensure_npm_tools "jco $JCO_VERSION" "$JCO_DIR" jco_installed install_jco; }
+
+# The directory holds one .c file and world.wit (one world).
+build_c_component() {
+  local dir="$1" out="$2"
+  local src world jco="$JCO_DIR/node_modules/.bin/jco"
+  src="$(find "$ROOT/$dir" -maxdepth 1 -name '*.c' | head -n1)"
+  [[ -n "$src" ]] || die "$dir: no C source"
+  world="$(sed -n 's/^world \([a-z0-9-]*\).*/\1/p' "$ROOT/$dir/world.wit" | head -n1)"
+  [[ -n "$world" ]] || die "$dir/world.wit: no world"
+  "$CC" --target="$C_TARGET" "${C_SYSROOT_FLAGS[@]+"${C_SYSROOT_FLAGS[@]}"}" \
+    -mexec-model=reactor -O2 -Wall -Wextra -s -Wl,--stack-first \
+    -o "$WORK/core.wasm" "$src"
+  "$jco" embed "$WORK/core.wasm" --wit "$ROOT/$dir/world.wit" --world-name "$world" \
+    -o "$WORK/embedded.wasm" >&2
+  "$jco" new "$WORK/embedded.wasm" --wasi-reactor -o "$out" >&2
+}
+
+# ---------------------------------------------------------------------------
 
 needs_toolchain c && ensure_c
+needs_toolchain c-component && ensure_jco
 needs_toolchain go && ensure_go
 needs_toolchain as && ensure_as
 
@@ -242,6 +312,7 @@ for t in "${TARGETS[@]}"; do
     c) build_c "$src" "$tmp" "$extra" ;;
     go) build_go "$src" "$tmp" ;;
     as) build_as "$src" "$tmp" ;;
+    c-component) build_c_component "$src" "$tmp" ;;
   esac
   [[ -s "$tmp" ]] || die "$name: build produced no output"
   size=$(stat -c %s "$tmp")
@@ -265,6 +336,7 @@ done
 log "toolchains:"
 needs_toolchain c && log "  C:  $("$CC" --version | head -n1) (--target=$C_TARGET${C_SYSROOT_FLAGS[*]:+ ${C_SYSROOT_FLAGS[*]}})"
 needs_toolchain go && log "  Go: $(GOTOOLCHAIN=local "$GO" env GOVERSION)"
+needs_toolchain c-component && log "  jco: $JCO_VERSION, preview2-shim $JCO_SHIM_VERSION ($JCO_DIR)"
 needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION ($ASC_DIR)"
 
 if ((CHECK && failed)); then

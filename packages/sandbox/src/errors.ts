@@ -25,6 +25,8 @@ export const SANDBOX_ERROR_CODES = Object.freeze([
   'stack-overflow',
   'out-of-memory',
   'deadline',
+  'cpu-time',
+  'cpu-quota',
   'output-limit',
   'concurrency-limit',
   'cancelled',
@@ -101,6 +103,44 @@ export class DeadlineError extends SandboxError {
   constructor(ms: number) {
     super('deadline', `the call did not finish within its ${ms} ms deadline and was stopped`);
   }
+}
+
+/** The call used more CPU time than `resources.limits.cpu_time` allows. */
+export class CpuTimeError extends SandboxError {
+  constructor(readonly limitMs: number) {
+    super(
+      'cpu-time',
+      `the call used more than its ${limitMs} ms of CPU time (\`resources.limits.cpu_time\`) and was stopped`,
+    );
+  }
+}
+
+/**
+ * The component's calls used up its CPU quota (`resources.limits.cpu`): a
+ * running call is stopped, a new one refused when the quota would not be
+ * back in time.
+ */
+export class CpuQuotaError extends SandboxError {
+  constructor(
+    component: string,
+    /** The quota, as the policy writes it (`500m`). */
+    quota: string,
+    /** How long until calls may start again, in ms. */
+    readonly retryAfterMs: number,
+    refused?: { waitLimitMs: number },
+  ) {
+    const back = `calls can start again in ${formatMs(retryAfterMs)}`;
+    super(
+      'cpu-quota',
+      refused
+        ? `component \`${component}\` has used up its CPU quota of ${quota} (\`resources.limits.cpu\`); ${back}, later than this call may wait (${formatMs(refused.waitLimitMs)})`
+        : `component \`${component}\` used up its CPU quota of ${quota} (\`resources.limits.cpu\`) and the call was stopped; ${back}`,
+    );
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.ceil(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 export class OutputLimitError extends SandboxError {

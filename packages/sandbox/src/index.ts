@@ -57,6 +57,8 @@ export {
   ClosedError,
   ComponentNotModuleError,
   ConcurrencyLimitError,
+  CpuQuotaError,
+  CpuTimeError,
   DeadlineError,
   InvalidWasmError,
   MemoryLimitError,

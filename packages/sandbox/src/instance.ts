@@ -50,6 +50,8 @@ export interface RunOutcome {
   /** True when memory reached its limit. */
   memoryExhausted: boolean;
   durationMs: number;
+  /** CPU time of the run in ms, where a CPU limit had it measured. */
+  cpuMs?: number;
   violations: Violation[];
   /**
    * Set when a trial run could not settle the call (a host call outside

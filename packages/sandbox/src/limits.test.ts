@@ -2,7 +2,7 @@
 // the host (and the next call) must carry on.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   ConcurrencyLimitError,
   DeadlineError,
@@ -53,6 +53,76 @@ describe('limits', () => {
     const sb = await box('fsops-go', '    memory: "64Mi"\n');
     await assert.rejects(run(sb, ['membomb']), OutOfMemoryError);
     await stillWorks(sb);
+  });
+
+  describe('a grow beyond the memory limit fails inside the guest', () => {
+    // A pool that refuses every call: a call that succeeds with it was settled by a trial.
+    const closed = new WorkerPool({ size: 1 });
+    before(() => closed.close());
+
+    for (const [memory, most] of [
+      ['8Mi', 8],
+      ['64Mi', 64],
+    ] as const) {
+      for (const where of ['worker', 'trial'] as const) {
+        it(`C: malloc returns NULL at ${memory}, and the guest goes on (${where})`, async () => {
+          const sb = await Sandbox.create({
+            id: 'alloc',
+            bytes: guest('alloc-c'),
+            policy: limited(`    memory: "${memory}"\n    execution_time: "60s"\n`),
+            ...(where === 'trial' ? { pool: closed } : { pool, trial: false }),
+          });
+          const r = await sb.run();
+          const out = new TextDecoder().decode(r.stdout);
+          const got = Number(/^got (\d+) MiB\n/.exec(out)?.[1]);
+          assert.ok(got >= most - 2 && got < most, out);
+          assert.match(out, /\nafter free: ok\n$/);
+          assert.equal(r.exitCode, 0);
+          assert.equal(r.memoryExhausted, true);
+          assert.ok(r.memoryBytes <= most * 1024 * 1024);
+        });
+      }
+    }
+
+    it('AssemblyScript: memory.grow returns -1 at the limit, and the guest goes on', async () => {
+      for (const trial of [true, false]) {
+        const sb = await Sandbox.create({
+          id: 'as',
+          bytes: guest('fsops-as'),
+          policy: limited('    memory: "8Mi"\n'),
+          ...(trial ? { pool: closed } : { pool, trial: false }),
+        });
+        const r = await run(sb, ['grow']);
+        const mib = Number(/^grew (\d+) MiB\n$/.exec(r.out)?.[1]);
+        assert.ok(mib >= 6 && mib < 8, r.out);
+        assert.equal(r.code, 0);
+      }
+    });
+
+    it('AssemblyScript: an allocator that cannot fail softly traps, as out of memory', async () => {
+      const sb = await Sandbox.create({
+        id: 'as',
+        bytes: guest('fsops-as'),
+        policy: limited('    memory: "8Mi"\n'),
+        pool,
+        trial: false,
+      });
+      await assert.rejects(
+        run(sb, ['membomb']),
+        (e: unknown) => e instanceof OutOfMemoryError && /limit of 8 MiB/.test(e.message),
+      );
+    });
+
+    it('Go: the runtime gives up at the limit, as out of memory', async () => {
+      const sb = await box('fsops-go', '    memory: "8Mi"\n');
+      const err = await run(sb, ['membomb']).then(
+        () => assert.fail('the bomb returned'),
+        (e) => e,
+      );
+      assert.ok(err instanceof OutOfMemoryError, String(err));
+      assert.match(new TextDecoder().decode(err.outcome!.stderr), /out of memory/);
+      await stillWorks(sb);
+    });
   });
 
   it('a module that needs more memory than allowed to start is refused at load', async () => {

@@ -144,6 +144,8 @@ describe('loading modules', () => {
         'stack-overflow',
         'out-of-memory',
         'deadline',
+        'cpu-time',
+        'cpu-quota',
         'output-limit',
         'concurrency-limit',
         'cancelled',

@@ -12,8 +12,16 @@ import {
 import type { PolicyDocument } from '@mcpkit/wasm-policy';
 import { type BridgeHandler, serveBridge } from './bridge.js';
 import type { ComponentCallRequest, ComponentOutcome } from './component/instance.js';
+import type { CpuBudget } from './cpu-budget.js';
+import { type ThreadCpuClock, threadCpuClock } from './cpu-clock.js';
 import { Doorbell } from './doorbell.js';
-import { CancelledError, ClosedError, DeadlineError, WorkerCrashedError } from './errors.js';
+import {
+  CancelledError,
+  ClosedError,
+  CpuTimeError,
+  DeadlineError,
+  WorkerCrashedError,
+} from './errors.js';
 import type { HostModuleSource } from './host-module.js';
 import type { RunOutcome, RunRequest } from './instance.js';
 import type { Violation } from './violation.js';
@@ -33,6 +41,21 @@ interface PoolJobBase {
   onLog?: ((level: string, message: string) => void) | undefined;
   onProgress?: ((progress: number, total?: number, message?: string) => void) | undefined;
   channels?: ReadonlyMap<string, BridgeHandler> | undefined;
+  /** CPU limits of the call; without them its CPU time is not measured. */
+  cpu?: CallCpuLimits | undefined;
+}
+
+/**
+ * What bounds a call's CPU time. Its worker thread's CPU clock is read now
+ * and then while it runs, no more often than the limits need: a thread uses
+ * at most one millisecond of CPU time per millisecond, so a call with 200 ms
+ * left is next looked at in 200 ms.
+ */
+export interface CallCpuLimits {
+  /** CPU time the call may use, in ms (`resources.limits.cpu_time`). */
+  limitMs?: number | undefined;
+  /** The component's quota, charged as the call runs (`resources.limits.cpu`). */
+  budget?: CpuBudget | undefined;
 }
 
 /** Run a command module's `_start`. */
@@ -65,6 +88,12 @@ interface Slot {
   preparing: Int32Array;
   /** When the current call's guest started (ms since the epoch), 0 before. */
   startedAt: BigInt64Array;
+  /** The worker's thread id (0 before it runs, or where its CPU clock cannot be read). */
+  tid: Int32Array;
+  /** Its CPU clock (ns) when the current call's guest started. */
+  cpuAtStart: BigInt64Array;
+  /** The worker thread's CPU clock, opened when first needed; null where there is none. */
+  clock?: ThreadCpuClock | null;
   jobs: MessagePort;
   jobBell: Doorbell;
   events: MessagePort;
@@ -86,6 +115,11 @@ const SETUP_LIMIT_MS = 60_000;
 const SYNC_WAIT_MS = 2;
 /** Of which the first part spins (waking from the kernel costs more than a short call). */
 const SYNC_SPIN_MS = 0.5;
+/** CPU time is looked at no more often than this, and at least this often (ms). */
+const CPU_CHECK_MIN_MS = 2;
+const CPU_CHECK_MAX_MS = 250;
+/** How often a call with CPU limits is looked at while its worker sets up. */
+const CPU_SETUP_CHECK_MS = 10;
 
 export class WorkerPool {
   readonly size: number;
@@ -113,7 +147,7 @@ export class WorkerPool {
     const events = new MessageChannel();
     const bridgeFlag = new SharedArrayBuffer(4);
     const cancelFlag = new SharedArrayBuffer(4);
-    const stateBuffer = new SharedArrayBuffer(16);
+    const stateBuffer = new SharedArrayBuffer(24);
     const jobBell = new Doorbell();
     const eventBell = new Doorbell();
     const workerData: WorkerData = {
@@ -144,6 +178,8 @@ export class WorkerPool {
       cancel: new Int32Array(cancelFlag),
       preparing: new Int32Array(stateBuffer, 0, 1),
       startedAt: new BigInt64Array(stateBuffer, 8, 1),
+      tid: new Int32Array(stateBuffer, 4, 1),
+      cpuAtStart: new BigInt64Array(stateBuffer, 16, 1),
       jobs: jobs.port1,
       jobBell,
       events: events.port1,
@@ -171,6 +207,7 @@ export class WorkerPool {
   }
 
   #remove(slot: Slot): void {
+    slot.clock?.close();
     const i = this.#slots.indexOf(slot);
     if (i >= 0) this.#slots.splice(i, 1);
     // Someone waiting may now get a fresh worker.
@@ -219,6 +256,21 @@ export class WorkerPool {
   }
 
   /**
+   * CPU time the current call's guest has used so far, in ms; undefined
+   * before it starts. Without the thread's CPU clock, the wall-clock time
+   * since it started (no less than its CPU time).
+   */
+  #cpuUsed(slot: Slot): number | undefined {
+    const started = Number(Atomics.load(slot.startedAt, 0));
+    if (started === 0) return undefined;
+    if (slot.clock === undefined) slot.clock = threadCpuClock(Atomics.load(slot.tid, 0)) ?? null;
+    const now = slot.clock?.read();
+    const at = Number(Atomics.load(slot.cpuAtStart, 0));
+    if (now !== undefined && at > 0) return Math.max(0, (now - at) / 1e6);
+    return Math.max(0, Date.now() - started);
+  }
+
+  /**
    * Deliver the worker's events to the call in progress until it is settled.
    * When it is the only call in flight, first wait for it synchronously for a
    * moment: most calls finish within it, and an idle event loop takes longer
@@ -258,6 +310,7 @@ export class WorkerPool {
       codeKey: job.codeKey,
       policyKey: job.policyKey,
       memoryLimit: job.memoryLimit,
+      measureCpu: job.cpu !== undefined,
       ...(slot.codes.has(job.codeKey) ? {} : { code: job.code }),
       ...(slot.policies.has(job.policyKey) ? {} : { policy: job.policy }),
     };
@@ -265,28 +318,64 @@ export class WorkerPool {
       job.type === 'call'
         ? { ...base, type: 'call', host: job.host, request: job.request }
         : { ...base, type: 'run', hostModules: job.hostModules, request: job.request };
+    const cpu = job.cpu;
     return new Promise<ComponentOutcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let grace: NodeJS.Timeout | undefined;
+      let cpuTimer: NodeJS.Timeout | undefined;
+      /** CPU time charged to the budget so far (ms). */
+      let charged = 0;
+      const chargeUpTo = (used: number | undefined) => {
+        if (used === undefined || !cpu?.budget) return;
+        cpu.budget.charge(used - charged);
+        charged = Math.max(charged, used);
+      };
       this.#inFlight++;
+      cpu?.budget?.begin();
       let finished = false;
-      const finish = () => {
+      const finish = (cpuMs?: number) => {
         if (finished) return;
         finished = true;
+        // Whatever the call used is charged, however it ended (before its worker is stopped).
+        if (cpu) chargeUpTo(cpuMs ?? this.#cpuUsed(slot));
+        cpu?.budget?.end();
         this.#inFlight--;
         clearTimeout(timer);
         clearTimeout(grace);
+        clearTimeout(cpuTimer);
         job.signal?.removeEventListener('abort', onAbort);
         this.#release(slot);
+      };
+      const stop = (error: Error) => {
+        const used = cpu ? this.#cpuUsed(slot) : undefined;
+        this.#kill(slot);
+        finish(used);
+        reject(error);
+      };
+      const checkCpu = () => {
+        if (finished || !cpu) return;
+        const used = this.#cpuUsed(slot);
+        let next = CPU_SETUP_CHECK_MS;
+        if (used !== undefined) {
+          chargeUpTo(used);
+          if (cpu.limitMs !== undefined && used >= cpu.limitMs) {
+            stop(new CpuTimeError(cpu.limitMs));
+            return;
+          }
+          if (cpu.budget?.spent) {
+            stop(cpu.budget.stopped());
+            return;
+          }
+          next = CPU_CHECK_MAX_MS;
+          if (cpu.limitMs !== undefined) next = Math.min(next, cpu.limitMs - used);
+          if (cpu.budget) next = Math.min(next, cpu.budget.msUntilSpent());
+        }
+        cpuTimer = setTimeout(checkCpu, Math.max(CPU_CHECK_MIN_MS, next));
       };
       const onAbort = () => {
         Atomics.store(slot.cancel, 0, 1);
         // A guest that makes no host call never sees the flag: stop its thread.
-        grace = setTimeout(() => {
-          this.#kill(slot);
-          finish();
-          reject(new CancelledError());
-        }, CANCEL_GRACE_MS);
+        grace = setTimeout(() => stop(new CancelledError()), CANCEL_GRACE_MS);
       };
       slot.current = {
         id,
@@ -304,7 +393,7 @@ export class WorkerPool {
           else if (e.type === 'done') {
             slot.codes.add(job.codeKey);
             slot.policies.add(job.policyKey);
-            finish();
+            finish(e.outcome.cpuMs);
             resolve(e.outcome);
           } else if (e.type === 'failed') {
             finish();
@@ -326,15 +415,14 @@ export class WorkerPool {
           timer = setTimeout(expire, started === 0 ? Math.min(left, job.deadlineMs) : left);
           return;
         }
-        this.#kill(slot);
-        finish();
-        reject(
+        stop(
           started === 0
             ? new WorkerCrashedError(`it did not get the guest running within ${SETUP_LIMIT_MS} ms`)
             : new DeadlineError(job.deadlineMs),
         );
       };
       timer = setTimeout(expire, job.deadlineMs);
+      if (cpu) cpuTimer = setTimeout(checkCpu, CPU_SETUP_CHECK_MS);
       job.signal?.addEventListener('abort', onAbort, { once: true });
       slot.jobs.postMessage(msg);
       slot.jobBell.ring();

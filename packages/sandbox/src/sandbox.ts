@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type CompiledPolicy, type PolicyDocument, serializePolicy } from '@mcpkit/wasm-policy';
 import type { BridgeHandler } from './bridge.js';
+import { CpuBudget } from './cpu-budget.js';
 import {
   CancelledError,
   ConcurrencyLimitError,
@@ -18,7 +19,7 @@ import {
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
 import { compiledPolicyOf, type RunOutcome, type RunRequest, runInstance } from './instance.js';
 import { type LoadedModule, loadModule } from './module.js';
-import { WorkerPool } from './pool.js';
+import { type CallCpuLimits, WorkerPool } from './pool.js';
 import { TrialRunner } from './trial.js';
 import type { Violation, ViolationListener } from './violation.js';
 
@@ -69,6 +70,12 @@ export interface RunResult {
   readonly stdout: Uint8Array;
   readonly stderr: Uint8Array;
   readonly durationMs: number;
+  /**
+   * CPU time the call used, in ms, measured where a CPU limit applies: the
+   * worker thread's CPU clock, or for a call settled by a trial on the
+   * calling thread its duration (a trial cannot sleep, so that bounds it).
+   */
+  readonly cpuMs?: number;
   readonly memoryBytes: number;
   /** The guest's memory reached its limit (it may have handled that itself). */
   readonly memoryExhausted: boolean;
@@ -78,6 +85,10 @@ export interface RunResult {
 export interface EffectiveLimits {
   readonly memory: number;
   readonly executionTime: number;
+  /** CPU time per call in ms, when limited. */
+  readonly cpuTime: number | undefined;
+  /** The component's CPU quota in cores, when it has one. */
+  readonly cpu: number | undefined;
   readonly output: number;
   readonly concurrency: number;
 }
@@ -123,6 +134,10 @@ export abstract class GuestSandbox {
   readonly #base: GuestSandboxOptions;
   #running = 0;
   readonly #queue: Array<() => void> = [];
+  /** The CPU quota's budget, when the policy sets `cpu`. */
+  readonly #budget: CpuBudget | undefined;
+  /** What bounds each call's CPU time, when anything does. */
+  protected readonly cpuLimits: CallCpuLimits | undefined;
 
   protected constructor(options: GuestSandboxOptions) {
     this.id = options.id;
@@ -134,11 +149,16 @@ export abstract class GuestSandbox {
     this.limits = Object.freeze({
       memory: l.memory ?? DEFAULT_LIMITS.memory,
       executionTime: l.executionTime ?? DEFAULT_LIMITS.executionTime,
+      cpuTime: l.cpuTime,
+      cpu: l.cpu,
       output: l.output ?? DEFAULT_LIMITS.output,
-      concurrency:
-        l.concurrency ??
-        (l.cpu !== undefined ? Math.max(1, Math.ceil(l.cpu)) : DEFAULT_LIMITS.concurrency),
+      concurrency: l.concurrency ?? DEFAULT_LIMITS.concurrency,
     });
+    this.#budget = l.cpu !== undefined ? new CpuBudget(this.id, l.cpu) : undefined;
+    this.cpuLimits =
+      l.cpu !== undefined || l.cpuTime !== undefined
+        ? { limitMs: l.cpuTime, budget: this.#budget }
+        : undefined;
     this.policyKey = createHash('sha256')
       .update(JSON.stringify(serializePolicy(this.document)))
       .digest('hex');
@@ -182,6 +202,24 @@ export abstract class GuestSandbox {
     this.#queue.shift()?.();
   }
 
+  /**
+   * Wait until the CPU quota lets a call start; refused at once when that
+   * would take longer than the call's wall-clock limit.
+   */
+  protected async admit(signal: AbortSignal | undefined): Promise<void> {
+    const budget = this.#budget;
+    if (!budget) return;
+    for (let wait = budget.startsIn(); wait > 0; wait = budget.startsIn()) {
+      if (wait > this.limits.executionTime) throw budget.refused(this.limits.executionTime);
+      await sleep(wait, signal);
+    }
+  }
+
+  /** CPU time a call spent on the calling thread, charged to the quota. */
+  protected chargeCpu(ms: number): void {
+    this.#budget?.charge(ms);
+  }
+
   /** The typed error for a run that failed; `what` names the guest. */
   protected errorOf(o: RunOutcome, what: string, entry: string): SandboxError {
     const e = o.error!;
@@ -213,6 +251,22 @@ export abstract class GuestSandbox {
     }
     return Object.assign(err, { outcome: o });
   }
+}
+
+/** Resolve after `ms`, or reject with CancelledError when `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.ceil(ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export class Sandbox extends GuestSandbox {
@@ -284,6 +338,7 @@ export class Sandbox extends GuestSandbox {
   async run(options: RunOptions = {}): Promise<RunResult> {
     await this.turn();
     try {
+      await this.admit(options.signal);
       const request = {
         component: this.id,
         args: [options.program ?? this.id, ...(options.args ?? [])],
@@ -299,17 +354,20 @@ export class Sandbox extends GuestSandbox {
       let outcome: RunOutcome;
       if (this.isolation === 'inline') {
         if (options.signal?.aborted) throw new CancelledError();
-        outcome = runInstance(this.module.module, request, {
-          policy: this.policy,
-          hostModules: this.#inlineHostModules,
-          memoryLimit: this.limits.memory,
-          hostOptions: new Map(
-            (this.#options.hostModules ?? []).map((s) => [s.name, s.options ?? {}]),
-          ),
-          ...(options.onStderr ? { onStderr: options.onStderr } : {}),
-          ...(this.onViolation ? { onViolation: this.onViolation } : {}),
-          ...(options.signal ? { cancelled: () => options.signal!.aborted } : {}),
-        });
+        // Trusted code on this thread: nothing stops it, but the quota is charged.
+        outcome = this.#onThisThread(() =>
+          runInstance(this.module.module, request, {
+            policy: this.policy,
+            hostModules: this.#inlineHostModules,
+            memoryLimit: this.limits.memory,
+            hostOptions: new Map(
+              (this.#options.hostModules ?? []).map((s) => [s.name, s.options ?? {}]),
+            ),
+            ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+            ...(this.onViolation ? { onViolation: this.onViolation } : {}),
+            ...(options.signal ? { cancelled: () => options.signal!.aborted } : {}),
+          }),
+        )!;
       } else {
         outcome =
           this.#trialRun(request, options) ??
@@ -322,6 +380,7 @@ export class Sandbox extends GuestSandbox {
             hostModules: this.#options.hostModules ?? [],
             request,
             deadlineMs: this.limits.executionTime,
+            cpu: this.cpuLimits,
             signal: options.signal,
             onStderr: options.onStderr,
             onViolation: this.onViolation,
@@ -334,10 +393,29 @@ export class Sandbox extends GuestSandbox {
     }
   }
 
+  /**
+   * Run `f` on this thread. With CPU limits, its duration is its CPU time:
+   * the thread does nothing else meanwhile, and neither a trial nor an
+   * inline guest yields it, so the duration bounds the CPU time used. It is
+   * charged to the quota whether or not it settles the call; a trial that
+   * does not is not counted against the call's own `cpu_time`, since the
+   * worker runs the call from the start.
+   */
+  #onThisThread(f: () => RunOutcome | undefined): RunOutcome | undefined {
+    if (!this.cpuLimits) return f();
+    const started = performance.now();
+    const outcome = f();
+    const ms = performance.now() - started;
+    this.chargeCpu(ms);
+    if (outcome) outcome.cpuMs = ms;
+    return outcome;
+  }
+
   /** The call settled by a trial on this thread, when one can settle it. */
   #trialRun(request: RunRequest, options: RunOptions): RunOutcome | undefined {
-    if (!this.#trial?.wants(request.args[0]!) || options.signal?.aborted) return undefined;
-    const outcome = this.#trial.run(request);
+    const trial = this.#trial;
+    if (!trial?.wants(request.args[0]!) || options.signal?.aborted) return undefined;
+    const outcome = this.#onThisThread(() => trial.run(request));
     // Its stderr arrives in one piece.
     if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
     return outcome;
@@ -357,6 +435,7 @@ export class Sandbox extends GuestSandbox {
       stdout: o.stdout,
       stderr: o.stderr,
       durationMs: o.durationMs,
+      ...(o.cpuMs !== undefined ? { cpuMs: o.cpuMs } : {}),
       memoryBytes: o.memoryBytes,
       memoryExhausted: o.memoryExhausted,
       violations: o.violations,

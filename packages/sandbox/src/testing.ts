@@ -10,7 +10,9 @@ import { type RunOptions, type RunResult, Sandbox, type SandboxOptions } from '.
 
 export const GUESTS = new URL('../test/guests/', import.meta.url);
 
-export function guest(name: 'fsops-c' | 'fsops-go' | 'fsops-as'): Uint8Array {
+export function guest(
+  name: 'fsops-c' | 'fsops-go' | 'fsops-as' | 'alloc-c' | 'limits-component',
+): Uint8Array {
   return readFileSync(new URL(`${name}.wasm`, GUESTS));
 }
 

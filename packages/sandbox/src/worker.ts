@@ -12,6 +12,7 @@ import type {
   Instantiate,
   PreparedComponent,
 } from './component/instance.js';
+import { currentThreadId, threadCpuClock } from './cpu-clock.js';
 import { Doorbell } from './doorbell.js';
 import { type HostModule, type HostModuleSource, loadHostModuleFactory } from './host-module.js';
 import {
@@ -25,7 +26,13 @@ import {
 /** What a worker runs: a core module, or a transpiled component. */
 export type GuestCode =
   | { kind: 'module'; module: WebAssembly.Module }
-  | { kind: 'component'; glue: string; cores: ReadonlyMap<string, WebAssembly.Module> };
+  | {
+      kind: 'component';
+      glue: string;
+      cores: ReadonlyMap<string, WebAssembly.Module>;
+      /** Memories each core module defines, where any does. */
+      memories: ReadonlyMap<string, number>;
+    };
 
 interface JobBase {
   id: number;
@@ -35,6 +42,8 @@ interface JobBase {
   policyKey: string;
   policy?: PolicyDocument;
   memoryLimit: number | undefined;
+  /** Measure the CPU time of the call (it has a CPU limit). */
+  measureCpu: boolean;
 }
 
 export type WorkerRun =
@@ -64,8 +73,11 @@ export interface WorkerData {
   cancelFlag: SharedArrayBuffer;
   /**
    * Int32 [0]: non-zero while the worker makes the instance for its next
-   * call; BigInt64 [1]: when the guest of the current call started running
-   * (ms since the epoch; 0 until then), for the deadline.
+   * call; Int32 [1]: the worker's thread id in the kernel once it runs, 0
+   * where its CPU clock cannot be read (see cpu-clock.ts); BigInt64 [1]: when
+   * the guest of the current call started running (ms since the epoch; 0
+   * until then), for the deadline; BigInt64 [2]: the thread's CPU clock
+   * (ns) then, for CPU limits.
    */
   stateBuffer: SharedArrayBuffer;
   /** Jobs arrive here; `jobBell` rings when one does. */
@@ -91,10 +103,33 @@ const bridge = new BridgeClient(data.bridgePort, data.bridgeFlag);
 const cancel = new Int32Array(data.cancelFlag);
 const preparing = new Int32Array(data.stateBuffer, 0, 1);
 const startedAt = new BigInt64Array(data.stateBuffer, 8, 1);
+const cpuAtStart = new BigInt64Array(data.stateBuffer, 16, 1);
+const cpuClock = threadCpuClock(currentThreadId());
+Atomics.store(new Int32Array(data.stateBuffer, 4, 1), 0, cpuClock?.tid ?? 0);
 
-/** The guest starts now: the call's deadline counts from here, not from setting up. */
-function starting(): void {
+/** This thread's CPU time in ns; where it cannot be read, wall-clock time (an upper bound). */
+function cpuNowNs(): number {
+  return cpuClock?.read() ?? performance.now() * 1e6;
+}
+
+/**
+ * The guest starts now: the call's deadline (and CPU time) counts from here,
+ * not from setting up. Returns the CPU clock then, when the call measures it.
+ */
+function starting(measureCpu: boolean): number | undefined {
+  let cpu: number | undefined;
+  if (measureCpu) {
+    cpu = cpuNowNs();
+    Atomics.store(cpuAtStart, 0, BigInt(Math.round(cpu)));
+  }
   Atomics.store(startedAt, 0, BigInt(Date.now()));
+  return cpu;
+}
+
+/** The outcome with the CPU time since `cpu0`, when measured. */
+function withCpu<T extends RunOutcome>(outcome: T, cpu0: number | undefined): T {
+  if (cpu0 !== undefined) outcome.cpuMs = Math.max(0, (cpuNowNs() - cpu0) / 1e6);
+  return outcome;
 }
 
 /** Make the spare instance, flagged so the pool prefers other idle workers meanwhile. */
@@ -184,6 +219,7 @@ async function prepareCall(msg: Extract<WorkerRun, { type: 'call' }>): Promise<P
     {
       instantiate: await glue,
       cores: code.cores,
+      memories: code.memories,
       policy: compiledPolicyOf(doc),
       memoryLimit: msg.memoryLimit,
     },
@@ -219,8 +255,8 @@ async function handle(msg: WorkerRun): Promise<void> {
     Atomics.store(cancel, 0, 0);
     if (msg.type === 'run') {
       const prepared = (ready as PreparedInstance | undefined) ?? (await prepareRun(msg));
-      starting();
-      done(id, prepared.run(msg.request, { onStderr, onViolation, cancelled }));
+      const cpu0 = starting(msg.measureCpu);
+      done(id, withCpu(prepared.run(msg.request, { onStderr, onViolation, cancelled }), cpu0));
       // The next call like this one finds its instance ready.
       spare = { key, prepared: await prepareSpare(() => prepareRun(msg)) };
     } else {
@@ -260,8 +296,8 @@ async function handle(msg: WorkerRun): Promise<void> {
             }
           : {}),
       };
-      starting();
-      done(id, prepared.call(msg.request, hooks));
+      const cpu0 = starting(msg.measureCpu);
+      done(id, withCpu(prepared.call(msg.request, hooks), cpu0));
       spare = { key, prepared: await prepareSpare(() => prepareCall(msg)) };
     }
   } catch (error) {

@@ -81,7 +81,16 @@ export {
   type StorageRule,
 } from './model.js';
 export { isPathError, isWithin, normalizePath, type PathError, resolvePath } from './path.js';
-export { formatBytes, formatDuration, parseBytes, parseCpu, parseDuration } from './quantity.js';
+export {
+  formatBytes,
+  formatCpu,
+  formatDuration,
+  MIN_CPU_TIME_MS,
+  parseBytes,
+  parseCpu,
+  parseCpuTime,
+  parseDuration,
+} from './quantity.js';
 export { SlidingWindow } from './rate-window.js';
 export { POLICY_SCHEMA_ID, policySchema } from './schema.js';
 export { serializeNetworkRule, serializePolicy } from './serialize.js';

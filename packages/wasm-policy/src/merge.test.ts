@@ -49,6 +49,14 @@ describe('merge and extends', () => {
     );
   });
 
+  it('takes the smaller cpu quota and cpu_time, each on its own', () => {
+    const a = doc('version: "1.0"\nresources:\n  limits: {cpu: "2", cpu_time: 500ms}\n');
+    const b = doc('version: "1.0"\nresources:\n  limits: {cpu: 250m, cpu_time: 2s}\n');
+    assert.deepEqual(mergePolicies(a, b).limits, { cpu: 0.25, cpuTime: 500 });
+    assert.deepEqual(intersectPolicy(b, a).limits, { cpu: 0.25, cpuTime: 500 });
+    assert.deepEqual(mergePolicies(doc('version: "1.0"\n'), a).limits, { cpu: 2, cpuTime: 500 });
+  });
+
   it('loads extends chains relative to each file, the deciding rule pointing at its file', async () => {
     const d = dir({
       'base.yaml': 'version: "1.0"\nstorage:\n  deny:\n    - uri: "fs://secrets"\n',

@@ -92,8 +92,13 @@ export interface RuleLists<R> {
 export interface ResourceLimits {
   /** Bytes of linear memory. */
   readonly memory?: number;
-  /** Cores (`500m` is 0.5). */
+  /**
+   * Cores the component's calls may use together, on average over time
+   * (`500m` is half a core): a CPU quota, not a count of calls.
+   */
   readonly cpu?: number;
+  /** Milliseconds of CPU time one call may use, on the thread that runs it. */
+  readonly cpuTime?: number;
   /** Milliseconds of wall-clock time per call. */
   readonly executionTime?: number;
   /** Bytes of output (stdout and stderr, each) per call. */
@@ -111,6 +116,7 @@ export type LimitName = keyof ResourceLimits;
 export const LIMIT_NAMES: readonly LimitName[] = Object.freeze([
   'memory',
   'cpu',
+  'cpuTime',
   'executionTime',
   'output',
   'concurrency',

@@ -53,12 +53,17 @@ export function parseBytes(input: unknown): Parsed {
   return { ok: true, value };
 }
 
-/** `500m` (millicores), `2`, `0.5`; in cores. */
+/** The smallest CPU quota: one millicore. */
+export const MIN_CPU = 0.001;
+
+/** `500m` (millicores), `2`, `0.5`; in cores, at least one millicore. */
 export function parseCpu(input: unknown): Parsed {
   if (typeof input === 'number') {
-    return input > 0 && Number.isFinite(input)
-      ? { ok: true, value: input }
-      : { ok: false, message: 'must be a positive number of cores' };
+    if (!(input > 0 && Number.isFinite(input)))
+      return { ok: false, message: 'must be a positive number of cores' };
+    return input < MIN_CPU
+      ? { ok: false, message: 'is less than one millicore', help: 'the smallest quota is `1m`' }
+      : { ok: true, value: input };
   }
   if (typeof input !== 'string')
     return { ok: false, message: 'must be a CPU quantity such as `500m` or `2`' };
@@ -72,7 +77,7 @@ export function parseCpu(input: unknown): Parsed {
   }
   const value = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
   if (!(value > 0)) return { ok: false, message: 'must be more than zero' };
-  return { ok: true, value };
+  return parseCpu(value);
 }
 
 const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -105,8 +110,24 @@ export function parseDuration(input: unknown): Parsed {
   return { ok: true, value: Math.round(total) };
 }
 
-/** A positive whole number (e.g. a count of calls). */
-/** A whole number from 1 to `max`. */
+/**
+ * The smallest `cpu_time`: kernels count a thread's CPU time in scheduler
+ * ticks (1 to 10 ms), so less could not be told apart from nothing.
+ */
+export const MIN_CPU_TIME_MS = 10;
+
+/** A duration of CPU time, at least MIN_CPU_TIME_MS. */
+export function parseCpuTime(input: unknown): Parsed {
+  const d = parseDuration(input);
+  if (!d.ok || d.value >= MIN_CPU_TIME_MS) return d;
+  return {
+    ok: false,
+    message: `is shorter than ${MIN_CPU_TIME_MS} ms, less than the CPU clock can measure`,
+    help: `write at least \`${MIN_CPU_TIME_MS}ms\``,
+  };
+}
+
+/** A whole number from 1 to `max` (e.g. a count of calls). */
 export function parseCount(input: unknown, max = Number.MAX_SAFE_INTEGER): Parsed {
   const n =
     typeof input === 'number'
@@ -134,6 +155,13 @@ export function formatBytes(bytes: number): string {
     if (bytes >= scale && bytes % scale === 0) return `${bytes / scale}${unit}`;
   }
   return String(bytes);
+}
+
+/** Cores as a policy writes them: `2`, `500m`, or a plain number for a fraction of a millicore. */
+export function formatCpu(cores: number): string | number {
+  if (Number.isInteger(cores)) return String(cores);
+  const milli = Math.round(cores * 1000);
+  return Math.abs(milli - cores * 1000) < 1e-9 ? `${milli}m` : cores;
 }
 
 export function formatDuration(ms: number): string {

@@ -5,6 +5,7 @@
 
 import type { ExtensionRegistry, JsonSchema } from './extension.js';
 import { MAX_OPEN_FILES } from './model.js';
+import { MIN_CPU_TIME_MS } from './quantity.js';
 
 export const POLICY_SCHEMA_ID = 'https://mcpkit.dev/schema/policy-v1.json';
 
@@ -95,6 +96,8 @@ const envRule = {
   properties: { key: { type: 'string', pattern: '^(\\*|[A-Za-z_][A-Za-z0-9_]*\\*?)$' } },
 };
 
+const duration = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$|^\\s*\\d+(\\.\\d+)?\\s*$';
+
 const bytes = '^\\s*\\d+(\\.\\d+)?\\s*(k|K|M|G|T|Ki|Mi|Gi|Ti|KB|MB|GB|KiB|MiB|GiB)?\\s*$';
 
 const resources = {
@@ -106,13 +109,18 @@ const resources = {
       additionalProperties: false,
       properties: {
         memory: quantity('Linear memory, e.g. `256Mi`.', bytes),
-        cpu: quantity('Cores, e.g. `500m` or `2`.', '^\\s*\\d+(\\.\\d+)?\\s*m?\\s*$'),
-        execution_time: quantity(
-          'Wall-clock time per call, e.g. `30s`.',
-          '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$|^\\s*\\d+(\\.\\d+)?\\s*$',
+        cpu: quantity(
+          "CPU quota of the component's calls together, in cores averaged over time, e.g. `500m` (half a core) or `2`.",
+          '^\\s*\\d+(\\.\\d+)?\\s*m?\\s*$',
         ),
+        cpu_time: quantity(
+          `CPU time one call may use, e.g. \`2s\` (at least ${MIN_CPU_TIME_MS}ms).`,
+          duration,
+        ),
+        execution_time: quantity('Wall-clock time per call, e.g. `30s`.', duration),
         output: quantity('Bytes of output per call, e.g. `1Mi`.', bytes),
         concurrency: {
+          description: 'Calls of the component running at once; more wait their turn.',
           anyOf: [
             { type: 'integer', minimum: 1 },
             { type: 'string', pattern: '^\\d+$' },

@@ -3,7 +3,7 @@
 
 import type { ExtensionRegistry } from './extension.js';
 import type { EgressLimits, NetworkRule, PolicyDocument, PortRange } from './model.js';
-import { formatBytes, formatDuration } from './quantity.js';
+import { formatBytes, formatCpu, formatDuration } from './quantity.js';
 
 function ports(list: readonly PortRange[]): Array<number | string> {
   return list.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`));
@@ -57,8 +57,8 @@ export function serializePolicy(
   const l = doc.limits;
   const limits: Record<string, unknown> = {};
   if (l.memory !== undefined) limits.memory = formatBytes(l.memory);
-  if (l.cpu !== undefined)
-    limits.cpu = Number.isInteger(l.cpu) ? String(l.cpu) : `${Math.round(l.cpu * 1000)}m`;
+  if (l.cpu !== undefined) limits.cpu = formatCpu(l.cpu);
+  if (l.cpuTime !== undefined) limits.cpu_time = formatDuration(l.cpuTime);
   if (l.executionTime !== undefined) limits.execution_time = formatDuration(l.executionTime);
   if (l.output !== undefined) limits.output = formatBytes(l.output);
   if (l.concurrency !== undefined) limits.concurrency = l.concurrency;

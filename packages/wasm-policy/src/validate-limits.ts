@@ -9,7 +9,14 @@ import {
   type RuntimeSettings,
   type SourceRef,
 } from './model.js';
-import { type Parsed, parseBytes, parseCount, parseCpu, parseDuration } from './quantity.js';
+import {
+  type Parsed,
+  parseBytes,
+  parseCount,
+  parseCpu,
+  parseCpuTime,
+  parseDuration,
+} from './quantity.js';
 import type { SectionReader } from './reader.js';
 
 type MutableLimits = { -readonly [K in LimitName]?: number };
@@ -18,6 +25,7 @@ type LimitSources = Partial<Record<LimitName, SourceRef>>;
 const LIMIT_KEYS: Record<string, { name: LimitName; parse: (v: unknown) => Parsed }> = {
   memory: { name: 'memory', parse: parseBytes },
   cpu: { name: 'cpu', parse: parseCpu },
+  cpu_time: { name: 'cpuTime', parse: parseCpuTime },
   execution_time: { name: 'executionTime', parse: parseDuration },
   output: { name: 'output', parse: parseBytes },
   concurrency: { name: 'concurrency', parse: parseCount },
@@ -77,11 +85,27 @@ export function readResources(
   const lp = joinPointer(pointer, 'limits');
   const map = r.readMap(section.limits, lp, '`resources.limits`', Object.keys(LIMIT_KEYS));
   if (!map) return;
+  const read: MutableLimits = {};
   for (const [key, spec] of Object.entries(LIMIT_KEYS)) {
     if (map[key] === undefined) continue;
     const p = joinPointer(lp, key);
     const v = readQuantity(r, map[key], p, key, spec.parse);
-    if (v !== undefined) setLimit(limits, at, spec.name, v, r.ref(p));
+    if (v === undefined) continue;
+    read[spec.name] = v;
+    setLimit(limits, at, spec.name, v, r.ref(p));
+  }
+  // One thread cannot use more CPU time than the wall-clock time it runs.
+  if (
+    read.cpuTime !== undefined &&
+    read.executionTime !== undefined &&
+    read.cpuTime > read.executionTime
+  ) {
+    r.warning(
+      'cpu-time-unreachable',
+      joinPointer(lp, 'cpu_time'),
+      `\`cpu_time\` ${quote(map.cpu_time)} is longer than \`execution_time\` ${quote(map.execution_time)}: a call is stopped at its wall-clock limit first`,
+      'make `cpu_time` shorter than `execution_time`, or leave it out',
+    );
   }
 }
 

@@ -261,6 +261,44 @@ describe('checks', () => {
     );
   });
 
+  it('cpu quota and cpu_time', () => {
+    const ok = readPolicy(
+      'version: "1.0"\nresources:\n  limits:\n    cpu: "250m"\n    cpu_time: "1500ms"\n    execution_time: "10s"\n',
+    );
+    assert.deepEqual(ok.diagnostics, []);
+    // Neither key sets `concurrency`.
+    assert.deepEqual(ok.document!.limits, { cpu: 0.25, cpuTime: 1500, executionTime: 10_000 });
+    assert.deepEqual(serializePolicy(ok.document!).resources, {
+      limits: { cpu: '250m', cpu_time: '1500ms', execution_time: '10s' },
+    });
+    for (const value of ['fast', '0s', '-1s', '5ms', '0.001']) {
+      only(`version: "1.0"\nresources:\n  limits:\n    cpu_time: "${value}"\n`, 'quantity-syntax');
+    }
+    const short = only(
+      'version: "1.0"\nresources:\n  limits:\n    cpu_time: "5ms"\n',
+      'quantity-syntax',
+    );
+    assert.match(short.message, /`cpu_time` `5ms` is shorter than 10 ms/);
+    assert.equal(short.help, 'write at least `10ms`');
+    assert.equal(short.pointer, '/resources/limits/cpu_time');
+    const tiny = only(
+      'version: "1.0"\nresources:\n  limits:\n    cpu: "0.5m"\n',
+      'quantity-syntax',
+    );
+    assert.equal(tiny.help, 'the smallest quota is `1m`');
+    const w = readPolicy(
+      'version: "1.0"\nresources:\n  limits:\n    cpu_time: "1m"\n    execution_time: "30s"\n',
+    ).diagnostics;
+    assert.deepEqual(
+      w.map((d) => [d.code, d.severity, d.pointer]),
+      [['cpu-time-unreachable', 'warning', '/resources/limits/cpu_time']],
+    );
+    assert.match(w[0]!.message, /`cpu_time` `1m` is longer than `execution_time` `30s`/);
+    const typo = readPolicy('version: "1.0"\nresources:\n  limits:\n    cpu-time: "1s"\n')
+      .diagnostics[0]!;
+    assert.equal(typo.help, 'did you mean `cpu_time`?');
+  });
+
   it('access and operation names', () => {
     const d = only(
       'version: "1.0"\nstorage:\n  allow:\n    - uri: "fs:///a"\n      access: [raed]\n',

@@ -102,6 +102,11 @@ export type Instantiate = (
 export interface ComponentEnvironment {
   instantiate: Instantiate;
   cores: ReadonlyMap<string, WebAssembly.Module>;
+  /**
+   * Memories each core module defines, where any does: their memory limit
+   * was shared out among that many, so an instance may make no more.
+   */
+  memories: ReadonlyMap<string, number>;
   policy: CompiledPolicy;
   /** Largest memory of each core module in bytes (for reporting exhaustion). */
   memoryLimit: number | undefined;
@@ -265,6 +270,12 @@ export function prepareComponent(
     },
   });
   const memories: WebAssembly.Memory[] = [];
+  const defining = new Map<WebAssembly.Module, number>();
+  for (const [name, n] of env.memories) {
+    const m = env.cores.get(name);
+    if (m) defining.set(m, n);
+  }
+  let allowed = [...env.memories.values()].reduce((a, b) => a + b, 0);
   let exports: Record<string, unknown> | undefined;
   let linkError: Error | undefined;
   try {
@@ -276,6 +287,11 @@ export function prepareComponent(
       },
       { ...wasi.imports, ...hostImports(current) },
       (module, imports) => {
+        allowed -= defining.get(module) ?? 0;
+        if (allowed < 0)
+          throw new Error(
+            'the component makes more memories than its core modules define (it instantiates one of them more than once), so its memory limit cannot be shared out among them',
+          );
         const instance = new WebAssembly.Instance(module, imports);
         for (const e of Object.values(instance.exports))
           if (e instanceof WebAssembly.Memory && !memories.includes(e)) memories.push(e);

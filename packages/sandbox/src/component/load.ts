@@ -2,6 +2,11 @@
 // host does not provide (all of them in one message), transpile it (cached on
 // disk), cap the memories of its core modules to the policy's limit, and
 // compile them. Loaded components are kept per digest and memory limit.
+//
+// The limit is for the component as a whole: where its core modules define
+// more than one memory between them (no toolchain here makes such a
+// component; a hand-made one could), each gets an equal share of it, and an
+// instance that makes more memories than that is refused (component/instance.ts).
 
 import { setFlagsFromString } from 'node:v8';
 import {
@@ -38,6 +43,8 @@ export interface LoadedComponent {
   readonly glue: string;
   /** Its core modules, compiled with capped memories, by the name the glue asks for. */
   readonly cores: ReadonlyMap<string, WebAssembly.Module>;
+  /** How many memories each core module defines (not imports), where any does. */
+  readonly memories: ReadonlyMap<string, number>;
 }
 
 /** `wasi:cli/environment@0.2.3` → `wasi:cli/environment`. */
@@ -113,18 +120,33 @@ async function load(
     throw new InvalidWasmError(name, `it could not be transpiled: ${(error as Error).message}`);
   }
   enableExtendedConst();
+  const memories = new Map<string, number>();
+  const limits = new Map<string, ReturnType<typeof memoriesOf>>();
+  for (const [file, core] of transpiled.cores) {
+    let list: ReturnType<typeof memoriesOf>;
+    try {
+      list = memoriesOf(core);
+    } catch (error) {
+      throw new InvalidWasmError(name, `core module ${file}: ${(error as Error).message}`);
+    }
+    limits.set(file, list);
+    const defined = list.filter((m) => !m.imported).length;
+    if (defined > 0) memories.set(file, defined);
+  }
+  const defined = [...memories.values()].reduce((a, b) => a + b, 0);
+  const share = maxPages === undefined ? undefined : Math.floor(maxPages / Math.max(1, defined));
   const cores = new Map<string, WebAssembly.Module>();
   for (const [file, core] of transpiled.cores) {
     let capped = core;
-    if (maxPages !== undefined) {
-      for (const m of memoriesOf(core)) {
+    if (share !== undefined) {
+      for (const m of limits.get(file)!) {
         if (m.memory64) throw new InvalidWasmError(name, '64-bit memories are not supported');
-        if (m.min > maxPages)
+        if (m.min > share)
           throw new MemoryLimitError(
-            `${name} needs ${m.min * 64} KiB of memory to start, more than the limit of ${maxPages * 64} KiB; raise \`resources.limits.memory\``,
+            `${name} needs ${m.min * 64} KiB of memory to start, more than the limit of ${share * 64} KiB${defined > 1 ? ` (its share of \`resources.limits.memory\` for one of ${defined} memories)` : ''}; raise \`resources.limits.memory\``,
           );
       }
-      capped = capMemories(core, maxPages);
+      capped = capMemories(core, share);
     }
     try {
       cores.set(file, await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>));
@@ -139,6 +161,7 @@ async function load(
     interface: iface,
     glue: transpiled.glue,
     cores,
+    memories,
   });
 }
 

@@ -86,6 +86,8 @@ export interface ComponentCallResult {
   readonly stdout: Uint8Array;
   readonly stderr: Uint8Array;
   readonly durationMs: number;
+  /** CPU time the call used in ms, measured where a CPU limit applies. */
+  readonly cpuMs?: number;
   readonly memoryBytes: number;
   readonly violations: readonly Violation[];
 }
@@ -129,6 +131,7 @@ export class ComponentSandbox extends GuestSandbox {
     await this.turn();
     const violations: Violation[] = [];
     try {
+      await this.admit(options.signal);
       const channels = new Map<string, BridgeHandler>();
       const usesHttp = this.component.interface.imports.some((n) =>
         n.startsWith('wasi:http/outgoing-handler'),
@@ -162,7 +165,12 @@ export class ComponentSandbox extends GuestSandbox {
       const outcome: ComponentOutcome = await this.pool.run({
         type: 'call',
         codeKey: `${this.component.digest}:${this.limits.memory}`,
-        code: { kind: 'component', glue: this.component.glue, cores: this.component.cores },
+        code: {
+          kind: 'component',
+          glue: this.component.glue,
+          cores: this.component.cores,
+          memories: this.component.memories,
+        },
         policyKey: this.policyKey,
         policy: this.document,
         memoryLimit: this.limits.memory,
@@ -181,6 +189,7 @@ export class ComponentSandbox extends GuestSandbox {
           maxOutput: this.limits.output,
         },
         deadlineMs: this.limits.executionTime,
+        cpu: this.cpuLimits,
         signal: options.signal,
         onStderr: options.onStderr,
         onViolation: this.onViolation,
@@ -196,6 +205,7 @@ export class ComponentSandbox extends GuestSandbox {
         stdout: outcome.stdout,
         stderr: outcome.stderr,
         durationMs: outcome.durationMs,
+        ...(outcome.cpuMs !== undefined ? { cpuMs: outcome.cpuMs } : {}),
         memoryBytes: outcome.memoryBytes,
         violations: all,
       });

@@ -4,7 +4,10 @@
 //   argv = ["fsops", <command>, args...]
 //
 // Commands: echo <text...>, env <KEY>, cat <path>, write <path> <text>,
-// exit <code>, args. On failure one line "error: <command> <operand>: <ERRNO>"
+// exit <code>, args; and for memory limits, grow (memory.grow by 1 MiB until
+// it fails, then print "grew <n> MiB" and exit 0: AssemblyScript code sees
+// the failure as -1) and membomb (1 MiB buffers until the runtime's
+// allocator, which cannot fail softly, traps). On failure one line "error: <command> <operand>: <ERRNO>"
 // goes to stderr and the exit code is 1; usage errors exit with 2.
 //
 // Compiled with the @assemblyscript/wasi-shim configuration, which routes the
@@ -339,13 +342,30 @@ function cmdExit(args: string[]): void {
   proc_exit(<u32>code);
 }
 
+function cmdGrow(): void {
+  let mib = 0;
+  while (memory.grow(16) >= 0) mib++;
+  // Still working after the refusal: allocating within what it has is fine.
+  writeString(1, "grew " + mib.toString() + " MiB\n");
+}
+
+let kept: ArrayBuffer[] = [];
+
+function cmdMembomb(): void {
+  for (;;) {
+    const b = new ArrayBuffer(1 << 20);
+    store<u8>(changetype<usize>(b), 1);
+    kept.push(b);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // entry point: the shim exports _start, which runs this top-level code
 
 function main(): void {
   const argv = readVector(0);
   if (argv.length < 2) {
-    writeString(2, "usage: fsops <echo|env|cat|write|exit|args> [args...]\n");
+    writeString(2, "usage: fsops <echo|env|cat|write|exit|args|grow|membomb> [args...]\n");
     proc_exit(2);
     return;
   }
@@ -358,6 +378,8 @@ function main(): void {
   else if (command == "cat") cmdCat(args);
   else if (command == "write") cmdWrite(args);
   else if (command == "exit") cmdExit(args);
+  else if (command == "grow") cmdGrow();
+  else if (command == "membomb") cmdMembomb();
   else {
     writeString(2, "error: " + command + ": unknown command\n");
     proc_exit(2);
