@@ -30,6 +30,7 @@ export const SANDBOX_ERROR_CODES = Object.freeze([
   'output-limit',
   'concurrency-limit',
   'cancelled',
+  'stopped',
   'worker-crashed',
   'closed',
   'no-entry-point',
@@ -161,6 +162,13 @@ export class ConcurrencyLimitError extends SandboxError {
 export class CancelledError extends SandboxError {
   constructor() {
     super('cancelled', 'the call was cancelled');
+  }
+}
+
+/** The host ended every running call (`WorkerPool.stopAll`), for the reason it gave. */
+export class StoppedError extends SandboxError {
+  constructor(reason: string) {
+    super('stopped', `the call was stopped: ${reason}`);
   }
 }
 

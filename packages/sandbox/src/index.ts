@@ -70,6 +70,7 @@ export {
   SandboxError,
   type SandboxErrorCode,
   StackOverflowError,
+  StoppedError,
   TrapError,
   UnsupportedImportsError,
   WorkerCrashedError,

@@ -149,6 +149,7 @@ describe('loading modules', () => {
         'output-limit',
         'concurrency-limit',
         'cancelled',
+        'stopped',
         'worker-crashed',
         'closed',
         'no-entry-point',

@@ -20,6 +20,7 @@ import {
   ClosedError,
   CpuTimeError,
   DeadlineError,
+  StoppedError,
   WorkerCrashedError,
 } from './errors.js';
 import type { HostModuleSource } from './host-module.js';
@@ -428,6 +429,23 @@ export class WorkerPool {
       slot.jobBell.ring();
       void this.#pump(slot, id);
     });
+  }
+
+  /**
+   * End every call running now, at once: their workers are stopped (and
+   * replaced on demand) and the calls fail with StoppedError. Returns how
+   * many were running. Calls waiting for a worker are not touched.
+   */
+  stopAll(reason: string): number {
+    let n = 0;
+    for (const slot of [...this.#slots]) {
+      if (!slot.current) continue;
+      n++;
+      const current = slot.current;
+      this.#kill(slot);
+      current.settle(new StoppedError(reason));
+    }
+    return n;
   }
 
   /** Stop every worker; calls in flight fail with `closed`. */

@@ -165,7 +165,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     options.logger.error({ component: p.id }, `skipped a stored component: ${p.message}`);
   let server: McpkitServer | undefined;
   const emergency = await EmergencyStop.open(store.dir, (stop) => {
-    const ended = server?.stopAll() ?? 0;
+    const ended = pool.stopAll('an emergency stop ended every running call');
     options.logger.error(
       { by: stop.by, reason: stop.reason, ended },
       'EMERGENCY STOP: every running call ended; tool calls are refused until it is lifted',

@@ -157,8 +157,6 @@ export class McpkitServer {
   readonly #reach = new Map<string, string | undefined>();
 
   readonly #access: Access;
-  /** Calls running in the sandbox, so an emergency stop can end them. */
-  readonly #running = new Set<AbortController>();
   readonly #source: CatalogSource;
   readonly prompts: Prompts;
   readonly resources: Resources;
@@ -281,14 +279,6 @@ export class McpkitServer {
 
   get access(): Access {
     return this.#access;
-  }
-
-  /** End every call running in the sandbox (an emergency stop). */
-  stopAll(): number {
-    const n = this.#running.size;
-    for (const c of this.#running) c.abort();
-    this.#running.clear();
-    return n;
   }
 
   /** May clients see and call this tool at all? (name only) */
@@ -507,24 +497,14 @@ export class McpkitServer {
     ctx: CallContext,
   ): Promise<CallToolResult> {
     const started = performance.now();
-    // An emergency stop aborts this, which ends the guest as a cancellation does.
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    if (ctx.signal?.aborted) stop.abort();
-    this.#running.add(stop);
     // A guest that calls other tools does so as itself: its own policy decides.
     const inner = this.#hostFor(component, {
       ...ctx,
-      signal: stop.signal,
       callTool: (name, a) => this.#callFrom(component, name, a, ctx),
     });
-    const ended = () =>
-      stop.signal.aborted && !ctx.signal?.aborted && this.#o.emergency?.active !== undefined;
     try {
       const { result, violations } = await component.guest.call(tool.definition.name, args, inner);
       this.#recordViolations(ctx, component, violations);
-      if (ended()) return textResult('the call was ended by an emergency stop', true);
       this.#o.logger.info(
         {
           tool: tool.name,
@@ -538,15 +518,7 @@ export class McpkitServer {
       return result;
     } catch (error) {
       this.#o.logger.error({ tool: tool.name, err: error }, 'tool call failed');
-      return textResult(
-        ended()
-          ? 'the call was ended by an emergency stop'
-          : `the call failed: ${(error as Error).message}`,
-        true,
-      );
-    } finally {
-      this.#running.delete(stop);
-      ctx.signal?.removeEventListener('abort', onAbort);
+      return textResult(`the call failed: ${(error as Error).message}`, true);
     }
   }
 
