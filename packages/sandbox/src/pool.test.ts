@@ -19,13 +19,13 @@ describe('WorkerPool.stopAll', () => {
       policy: policy('resources:\n  limits:\n    execution_time: "60s"\n    concurrency: 4\n'),
       pool,
     });
-    const spinning = [sb.run({ args: ['spin'] }), sb.run({ args: ['spin'] })];
+    const settled = Promise.allSettled([sb.run({ args: ['spin'] }), sb.run({ args: ['spin'] })]);
     // Both reach a worker (past the trial, which gives up on a loop within its budget).
     for (let stopped = 0; stopped < 2; ) {
       stopped += pool.stopAll('an emergency stop');
       await new Promise((r) => setTimeout(r, 20));
     }
-    const outcomes = await Promise.allSettled(spinning);
+    const outcomes = await settled;
     for (const o of outcomes) {
       assert.equal(o.status, 'rejected');
       assert.ok((o as PromiseRejectedResult).reason instanceof StoppedError);
