@@ -28,6 +28,11 @@ WASI_VERSION=0.2.12
 CHECK_PREVIEW2_SHIM_VERSION=0.26.1
 CHECK_NODE_VERSION=22.23.3
 
+# Components of our own written against the WIT worlds of Wassette's published
+# examples (examples/components/wassette), so that its users' tools are tested
+# under the names and schemas Wassette gives them.
+WASSETTE_WORLDS=(time-server-js eval-py fetch-rs)
+
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPONENTS="$ROOT/examples/components"
 TOOLS="${MCPKIT_TOOLS_DIR:-$HOME/.cache/mcpkit-components}"
@@ -35,13 +40,17 @@ NPM_TOOLS="$TOOLS/npm-jco-$JCO_VERSION-cjs-$COMPONENTIZE_JS_VERSION"
 PY_TOOLS="$TOOLS/py-componentize-$COMPONENTIZE_PY_VERSION"
 CHECK_TOOLS="$TOOLS/check-shim-$CHECK_PREVIEW2_SHIM_VERSION-node-$CHECK_NODE_VERSION"
 
-ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools conformance ask-js)
+ALL=(time-js fetch-js files-js env-js wit-types-js compose-js py-tools conformance ask-js
+  "${WASSETTE_WORLDS[@]}")
 
 # Where a component's sources live.
 component_dir() {
   case "$1" in
     conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
     ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
+    time-server-js | get-weather-js | fetch-rs | filesystem-rs | eval-py)
+      printf '%s\n' "$COMPONENTS/wassette/$1"
+      ;;
     *) printf '%s\n' "$COMPONENTS/$1" ;;
   esac
 }
@@ -148,6 +157,18 @@ build_js() {
       --wit wit --world-name "$world" "$@" --out "$name.wasm" >&2)
 }
 
+# build_rust NAME: a cargo project targeting wasm32-wasip2, which makes a
+# component by itself (wasm-component-ld); needs `rustup target add
+# wasm32-wasip2`.
+build_rust() {
+  local name="$1" dir crate
+  dir="$(component_dir "$name")"
+  crate="${name//-/_}"
+  log "building $name"
+  (cd "$dir" && cargo build --quiet --locked --release --target wasm32-wasip2 >&2)
+  cp "$dir/target/wasm32-wasip2/release/$crate.wasm" "$dir/$name.wasm"
+}
+
 build_one() {
   case "$1" in
     time-js)
@@ -191,6 +212,20 @@ build_one() {
       sync_wasi_deps ask-js cli clocks filesystem io random sockets
       build_js ask-js ask.js ask \
         --disable http fetch-event stdio random clocks
+      ;;
+    time-server-js)
+      build_js time-server-js time.js time-server-js \
+        --disable http fetch-event stdio random
+      ;;
+    fetch-rs | filesystem-rs)
+      build_rust "$1"
+      ;;
+    eval-py)
+      log "building eval-py"
+      (cd "$(component_dir eval-py)" &&
+        componentize_py --wit-path wit --world eval-py \
+          componentize app --output eval-py.wasm >&2 &&
+        rm -rf __pycache__)
       ;;
     py-tools)
       log "building py-tools"
@@ -258,7 +293,7 @@ main() {
   install_js_tools
   if [[ $build -eq 1 ]]; then
     for name in "${names[@]}"; do
-      if [[ "$name" == py-tools ]]; then
+      if [[ "$name" == py-tools || "$name" == eval-py ]]; then
         install_py_tools
       fi
       build_one "$name"
@@ -272,7 +307,9 @@ main() {
     # conformance fixture by the suite itself).
     local checked=()
     for name in "${names[@]}"; do
-      [[ "$name" == conformance || "$name" == ask-js ]] || checked+=("$name")
+      # So are Wassette's worlds (packages/server/src/e2e/wassette-worlds.test.ts).
+      [[ "$name" == conformance || "$name" == ask-js || " ${WASSETTE_WORLDS[*]} " == *" $name "* ]] ||
+        checked+=("$name")
     done
     if [[ ${#checked[@]} -gt 0 ]]; then run_check "${checked[@]}"; fi
   fi

@@ -1,0 +1,7 @@
+// Wassette's `time-server-js` world. `Date` reads wasi:clocks/wall-clock.
+
+export const time = {
+  getCurrentTime() {
+    return new Date().toISOString();
+  },
+};

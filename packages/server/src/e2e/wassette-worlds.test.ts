@@ -1,0 +1,292 @@
+// Components of our own written against the WIT worlds of Wassette's
+// published examples (examples/components/wassette), served by the real CLI
+// to the SDK's Client under Wassette-style policies: the tool names and input
+// schemas are the ones Wassette lists for those worlds, and the calls work
+// where the policy allows and are refused where it does not (HTTP to servers
+// on 127.0.0.1, files in a temporary tree, Python, the clock).
+
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { type Connected, call, EXAMPLES, ROOT, stdioClient, tempDir, text } from '../testing.js';
+
+/** Transpiled components are cached across test runs (keyed by digest and jco version). */
+const CACHE = join(ROOT, 'node_modules', '.cache', 'mcpkit-components');
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON Schemas are walked freely in assertions.
+type Json = any;
+
+/**
+ * A tool as Wassette lists it. Names and schemas follow Wassette's
+ * crates/component2json/src/lib.rs (`normalize_tool_name`: a world's function
+ * keeps its name; an interface's function gets the interface's export name in
+ * front, each part lower-cased with `:` `/` `.` `@` as `_`, joined by `_`;
+ * `component_func_to_schema_with_docs`: `{type: object, properties, required:
+ * every parameter}`, integers as `{type: number}`), applied to the WIT of each
+ * world in microsoft/wassette's examples/<name>/wit. `integers` names the
+ * parameters whose WIT type is an integer, with that type.
+ */
+interface WassetteTool {
+  name: string;
+  inputSchema: Json;
+  integers?: Record<string, 'u32'>;
+}
+
+const str = { type: 'string' };
+const params = (...names: string[]): Json => ({
+  type: 'object',
+  properties: Object.fromEntries(names.map((n) => [n, str])),
+  required: names,
+});
+
+const WASSETTE: Record<string, WassetteTool[]> = {
+  // examples/time-server-js/wit/world.wit: package microsoft:time-server-js,
+  // interface `time`, world exports the interface. Wassette's own scripts
+  // call this tool `microsoft_time-server-js_time_get-current-time`.
+  'time-server-js': [
+    {
+      name: 'microsoft_time-server-js_time_get-current-time',
+      inputSchema: { type: 'object', properties: {}, required: [] },
+    },
+  ],
+  // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
+  'eval-py': [
+    { name: 'eval', inputSchema: params('expression') },
+    { name: 'exec', inputSchema: params('statements') },
+  ],
+  // examples/fetch-rs/wit/world.wit: world-level `fetch`; Wassette's
+  // structured_output_integration_test finds it as `fetch`.
+  'fetch-rs': [{ name: 'fetch', inputSchema: params('url') }],
+};
+
+/**
+ * What mcpkit lists for a Wassette tool: the same, with the differences the
+ * README gives reasons for: every object schema closed with
+ * `additionalProperties: false`, and integers as `integer` within their
+ * type's range rather than any `number`.
+ */
+function asMcpkit(w: WassetteTool): Json {
+  const ranges = { u32: { type: 'integer', minimum: 0, maximum: 4_294_967_295 } };
+  const properties = Object.fromEntries(
+    Object.entries(w.inputSchema.properties as Record<string, Json>).map(([k, v]) => [
+      k,
+      w.integers?.[k] ? ranges[w.integers[k]!] : v,
+    ]),
+  );
+  return { ...w.inputSchema, properties, additionalProperties: false };
+}
+
+/** A copy of one of the components, with its WIT docs and this policy beside it. */
+function withPolicy(dir: string, name: string, policy: string): string {
+  const from = join(EXAMPLES, 'components', 'wassette', name);
+  const to = join(dir, name);
+  mkdirSync(to, { recursive: true });
+  cpSync(join(from, `${name}.wasm`), join(to, `${name}.wasm`));
+  cpSync(join(from, 'wit'), join(to, 'wit'), { recursive: true });
+  writeFileSync(join(to, 'policy.yaml'), policy);
+  return join(to, `${name}.wasm`);
+}
+
+const structured = (r: { structuredContent?: unknown }) =>
+  (r.structuredContent as { result: Json }).result;
+
+describe("Wassette's example worlds", () => {
+  let conn: Connected;
+  let tools: Tool[];
+  let web: Server;
+  let port = 0;
+  const hits: string[] = [];
+
+  before(async () => {
+    web = createServer((req, res) => {
+      hits.push(`${req.headers.host} ${req.url}`);
+      if (req.url === '/page') {
+        res.setHeader('content-type', 'text/plain');
+        res.end('a page on 127.0.0.1');
+      } else if (req.url === '/moved') {
+        res.writeHead(302, { location: '/page' });
+        res.end();
+      } else if (req.url === '/away') {
+        res.writeHead(302, { location: `http://localhost:${port}/page` });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end('no such page');
+      }
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    port = (web.address() as AddressInfo).port;
+
+    const dir = tempDir('mcpkit-wassette-');
+    conn = await stdioClient(
+      [
+        '--data-dir',
+        join(dir, 'data'),
+        '--no-builtin-tools',
+        '--component',
+        withPolicy(dir, 'time-server-js', 'version: "1.0"\npermissions: {}\n'),
+        '--component',
+        withPolicy(dir, 'eval-py', 'version: "1.0"\npermissions: {}\n'),
+        '--component',
+        withPolicy(
+          dir,
+          'fetch-rs',
+          // Wassette's form: a host rule for the address the server listens on.
+          'version: "1.0"\npermissions:\n  network:\n    allow:\n      - host: "127.0.0.1"\n',
+        ),
+      ],
+      { MCPKIT_CACHE_DIR: CACHE },
+    );
+    tools = (await conn.client.listTools()).tools;
+  });
+
+  after(async () => {
+    await conn?.close();
+    web?.close();
+  });
+
+  const tool = (name: string) => {
+    const t = tools.find((x) => x.name === name);
+    assert.ok(t, `${name} in ${tools.map((x) => x.name).join(', ')}`);
+    return t;
+  };
+
+  describe('lists the tools Wassette lists', () => {
+    it('with the same names, and no others', () => {
+      const expected = Object.values(WASSETTE).flatMap((ts) => ts.map((t) => t.name));
+      assert.deepEqual(tools.map((t) => t.name).sort(), [...expected].sort());
+    });
+
+    for (const [world, expected] of Object.entries(WASSETTE)) {
+      it(`${world}: input schemas as Wassette's, closed and with integer ranges`, () => {
+        for (const w of expected) assert.deepEqual(tool(w.name).inputSchema, asMcpkit(w));
+      });
+
+      it(`${world}: arguments shaped as for Wassette validate against mcpkit's schemas`, () => {
+        const ajv = new Ajv2020({ strict: false });
+        for (const w of expected) {
+          const args = Object.fromEntries(
+            Object.keys(w.inputSchema.properties).map((k) => [k, w.integers?.[k] ? 3 : 'x']),
+          );
+          assert.ok(ajv.validate(tool(w.name).inputSchema, args), `${w.name} ${ajv.errorsText()}`);
+          assert.ok(ajv.validate(w.inputSchema, args), `${w.name} under Wassette's schema`);
+        }
+      });
+    }
+
+    it('describes each tool with its WIT doc comment', () => {
+      assert.match(
+        tool('microsoft_time-server-js_time_get-current-time').description ?? '',
+        /^Returns the current date and time in UTC/,
+      );
+      assert.match(tool('eval').description ?? '', /^Evaluates one Python expression/);
+      assert.match(tool('fetch').description ?? '', /^Fetches `url` \(http or https\)/);
+    });
+
+    it('gives result<string, string> the output schema Wassette gives, wrapped in `result`', () => {
+      const side = (key: string) => ({
+        type: 'object',
+        properties: { [key]: str },
+        required: [key],
+        additionalProperties: false,
+      });
+      assert.deepEqual(tool('fetch').outputSchema, {
+        type: 'object',
+        properties: { result: { oneOf: [side('ok'), side('err')] } },
+        required: ['result'],
+        additionalProperties: false,
+      });
+    });
+  });
+
+  describe('time-server-js', () => {
+    it('returns the current time in ISO 8601', async () => {
+      const before = Date.now();
+      const r = await call(conn, 'microsoft_time-server-js_time_get-current-time');
+      assert.equal(r.isError, undefined);
+      assert.match(text(r), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(Math.abs(Date.parse(text(r)) - before) < 60_000, text(r));
+    });
+  });
+
+  describe('eval-py', () => {
+    it('evaluates an expression', async () => {
+      const r = await call(conn, 'eval', { expression: "len('hello') + 2 ** 10" });
+      assert.equal(text(r), '1029');
+      assert.deepEqual(structured(r), { ok: '1029' });
+    });
+
+    it('runs statements and returns what they print', async () => {
+      const r = await call(conn, 'exec', {
+        statements: 'x = 5\nfor i in range(2):\n  print(x * i)',
+      });
+      assert.equal(text(r), '0\n5\n');
+    });
+
+    it('reports a Python error as a tool error, with what was printed before it', async () => {
+      const r = await call(conn, 'exec', { statements: "print('before')\n1 / 0" });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /^before\nZeroDivisionError: division by zero/);
+      const syntax = await call(conn, 'eval', { expression: '2 +' });
+      assert.equal(syntax.isError, true);
+      assert.match(text(syntax), /SyntaxError/);
+    });
+
+    it('keeps nothing from one call to the next', async () => {
+      await call(conn, 'exec', { statements: 'leaked = 1' });
+      const r = await call(conn, 'eval', { expression: 'leaked' });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /NameError: name 'leaked' is not defined/);
+    });
+
+    it('reaches no file and no environment variable: its policy grants none', async () => {
+      const r = await call(conn, 'eval', { expression: "open('/etc/passwd').read()" });
+      assert.equal(r.isError, true);
+      assert.doesNotMatch(text(r), /root:/);
+      const env = await call(conn, 'eval', { expression: "__import__('os').environ.get('PATH')" });
+      assert.equal(text(env), 'None');
+    });
+  });
+
+  describe('fetch-rs', () => {
+    it('fetches from the host its policy allows', async () => {
+      const r = await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/page` });
+      assert.equal(r.isError, undefined, text(r));
+      assert.equal(text(r), 'a page on 127.0.0.1');
+      assert.deepEqual(structured(r), { ok: 'a page on 127.0.0.1' });
+    });
+
+    it('follows a redirect on the allowed host', async () => {
+      const r = await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/moved` });
+      assert.equal(text(r), 'a page on 127.0.0.1');
+    });
+
+    it('returns an HTTP error status as a tool error', async () => {
+      const r = await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/missing` });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /^HTTP 404/);
+    });
+
+    it('is refused a host its policy does not name, and nothing is sent', async () => {
+      hits.length = 0;
+      const r = await call(conn, 'fetch', { url: `http://localhost:${port}/page` });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /HttpRequestDenied/);
+      assert.match(text(r), /no `network.allow` rule grants this host/);
+      assert.deepEqual(hits, []);
+    });
+
+    it('is refused a redirect to a host its policy does not name', async () => {
+      hits.length = 0;
+      const r = await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/away` });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /HttpRequestDenied/);
+      assert.deepEqual(hits, [`127.0.0.1:${port} /away`]);
+    });
+  });
+});
