@@ -31,7 +31,7 @@ CHECK_NODE_VERSION=22.23.3
 # Components of our own written against the WIT worlds of Wassette's published
 # examples (examples/components/wassette), so that its users' tools are tested
 # under the names and schemas Wassette gives them.
-WASSETTE_WORLDS=(time-server-js eval-py fetch-rs)
+WASSETTE_WORLDS=(time-server-js eval-py fetch-rs filesystem-rs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPONENTS="$ROOT/examples/components"

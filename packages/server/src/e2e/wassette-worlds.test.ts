@@ -6,7 +6,7 @@
 // on 127.0.0.1, files in a temporary tree, Python, the clock).
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -62,6 +62,28 @@ const WASSETTE: Record<string, WassetteTool[]> = {
   // examples/fetch-rs/wit/world.wit: world-level `fetch`; Wassette's
   // structured_output_integration_test finds it as `fetch`.
   'fetch-rs': [{ name: 'fetch', inputSchema: params('url') }],
+  // examples/filesystem-rs/wit/world.wit: eleven world-level functions.
+  'filesystem-rs': [
+    { name: 'list-directory', inputSchema: params('path') },
+    { name: 'read-file', inputSchema: params('path') },
+    { name: 'write-file', inputSchema: params('path', 'content') },
+    { name: 'create-directory', inputSchema: params('path') },
+    { name: 'move-path', inputSchema: params('source', 'destination') },
+    { name: 'delete-file', inputSchema: params('path') },
+    { name: 'delete-directory', inputSchema: params('path') },
+    { name: 'file-exists', inputSchema: params('path') },
+    {
+      name: 'get-directory-tree',
+      inputSchema: {
+        type: 'object',
+        properties: { path: str, 'max-depth': { type: 'number' } },
+        required: ['path', 'max-depth'],
+      },
+      integers: { 'max-depth': 'u32' },
+    },
+    { name: 'search-file', inputSchema: params('path', 'pattern') },
+    { name: 'get-file-info', inputSchema: params('path') },
+  ],
 };
 
 /**
@@ -101,6 +123,8 @@ describe("Wassette's example worlds", () => {
   let web: Server;
   let port = 0;
   const hits: string[] = [];
+  /** The tree filesystem-rs works on: `work` (read and write), `docs` (read only), `outside` (neither). */
+  let fsRoot = '';
 
   before(async () => {
     web = createServer((req, res) => {
@@ -123,6 +147,16 @@ describe("Wassette's example worlds", () => {
     port = (web.address() as AddressInfo).port;
 
     const dir = tempDir('mcpkit-wassette-');
+    fsRoot = join(dir, 'files');
+    mkdirSync(join(fsRoot, 'work', 'notes', 'deep'), { recursive: true });
+    mkdirSync(join(fsRoot, 'docs'), { recursive: true });
+    mkdirSync(join(fsRoot, 'outside'), { recursive: true });
+    writeFileSync(join(fsRoot, 'work', 'todo.txt'), 'buy milk\n');
+    writeFileSync(join(fsRoot, 'work', 'notes', 'plan.md'), '# plan\n');
+    writeFileSync(join(fsRoot, 'work', 'notes', 'deep', 'x.txt'), 'deep\n');
+    writeFileSync(join(fsRoot, 'docs', 'guide.txt'), 'read me\n');
+    writeFileSync(join(fsRoot, 'outside', 'secret.txt'), 'SECRET\n');
+    symlinkSync(join(fsRoot, 'outside', 'secret.txt'), join(fsRoot, 'work', 'escape'));
     conn = await stdioClient(
       [
         '--data-dir',
@@ -138,6 +172,21 @@ describe("Wassette's example worlds", () => {
           'fetch-rs',
           // Wassette's form: a host rule for the address the server listens on.
           'version: "1.0"\npermissions:\n  network:\n    allow:\n      - host: "127.0.0.1"\n',
+        ),
+        '--component',
+        withPolicy(
+          dir,
+          'filesystem-rs',
+          [
+            'version: "1.0"',
+            'permissions:',
+            '  storage:',
+            '    allow:',
+            `      - uri: "fs://${fsRoot}/work"`,
+            '        access: ["read", "write"]',
+            `      - uri: "fs://${fsRoot}/docs"`,
+            '        access: ["read"]',
+          ].join('\n'),
         ),
       ],
       { MCPKIT_CACHE_DIR: CACHE },
@@ -287,6 +336,100 @@ describe("Wassette's example worlds", () => {
       assert.equal(r.isError, true);
       assert.match(text(r), /HttpRequestDenied/);
       assert.deepEqual(hits, [`127.0.0.1:${port} /away`]);
+    });
+  });
+
+  describe('filesystem-rs', () => {
+    const p = (rel: string) => join(fsRoot, rel);
+
+    it('lists, reads, and walks the directories its policy allows', async () => {
+      const list = await call(conn, 'list-directory', { path: p('work') });
+      assert.deepEqual(structured(list), {
+        ok: ['[FILE] escape', '[DIR] notes', '[FILE] todo.txt'],
+      });
+      assert.equal(text(await call(conn, 'read-file', { path: p('work/todo.txt') })), 'buy milk\n');
+      assert.equal(text(await call(conn, 'read-file', { path: p('docs/guide.txt') })), 'read me\n');
+      const tree = await call(conn, 'get-directory-tree', { path: p('work'), 'max-depth': 2 });
+      assert.equal(
+        text(tree),
+        [`${p('work')}/`, '  escape', '  notes/', '    deep/', '    plan.md', '  todo.txt'].join(
+          '\n',
+        ),
+      );
+      const found = await call(conn, 'search-file', { path: p('work'), pattern: '*.txt' });
+      assert.equal(text(found), [p('work/notes/deep/x.txt'), p('work/todo.txt')].join('\n'));
+      const info = JSON.parse(
+        text(await call(conn, 'get-file-info', { path: p('work/todo.txt') })),
+      );
+      assert.equal(info.type, 'file');
+      assert.equal(info.size, 9);
+      assert.equal(structured(await call(conn, 'file-exists', { path: p('docs') })).ok, true);
+    });
+
+    it('writes, creates, moves and deletes inside the directory it may write', async () => {
+      const w = await call(conn, 'write-file', { path: p('work/new.txt'), content: 'fresh' });
+      assert.equal(w.isError, undefined, text(w));
+      assert.equal(readFileSync(p('work/new.txt'), 'utf8'), 'fresh');
+      assert.equal(
+        (await call(conn, 'create-directory', { path: p('work/a/b') })).isError,
+        undefined,
+      );
+      assert.ok(existsSync(p('work/a/b')));
+      const mv = await call(conn, 'move-path', {
+        source: p('work/new.txt'),
+        destination: p('work/a/b/moved.txt'),
+      });
+      assert.equal(mv.isError, undefined, text(mv));
+      assert.equal(readFileSync(p('work/a/b/moved.txt'), 'utf8'), 'fresh');
+      const dirAsFile = await call(conn, 'delete-file', { path: p('work/a/b') });
+      assert.equal(dirAsFile.isError, true);
+      assert.match(text(dirAsFile), /is a directory/);
+      assert.equal(
+        (await call(conn, 'delete-file', { path: p('work/a/b/moved.txt') })).isError,
+        undefined,
+      );
+      assert.equal(
+        (await call(conn, 'delete-directory', { path: p('work/a/b') })).isError,
+        undefined,
+      );
+      assert.ok(!existsSync(p('work/a/b')));
+    });
+
+    it('is refused a path outside its policy, however it is spelled', async () => {
+      for (const path of [
+        p('outside/secret.txt'),
+        `${p('work')}/../outside/secret.txt`,
+        p('work/escape'),
+        '/etc/passwd',
+      ]) {
+        const r = await call(conn, 'read-file', { path });
+        assert.equal(r.isError, true, path);
+        assert.doesNotMatch(text(r), /SECRET|root:/, path);
+        assert.match(text(r), /The policy refused/, path);
+      }
+      assert.equal(
+        structured(await call(conn, 'file-exists', { path: p('outside/secret.txt') })).ok,
+        false,
+      );
+      const listed = await call(conn, 'list-directory', { path: p('outside') });
+      assert.equal(listed.isError, true);
+    });
+
+    it('is refused writes where its policy grants only reading', async () => {
+      const r = await call(conn, 'write-file', { path: p('docs/guide.txt'), content: 'changed' });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /The policy refused/);
+      assert.equal(readFileSync(p('docs/guide.txt'), 'utf8'), 'read me\n');
+      const del = await call(conn, 'delete-file', { path: p('docs/guide.txt') });
+      assert.equal(del.isError, true);
+      assert.ok(existsSync(p('docs/guide.txt')));
+      const mv = await call(conn, 'move-path', {
+        source: p('work/todo.txt'),
+        destination: p('outside/todo.txt'),
+      });
+      assert.equal(mv.isError, true);
+      assert.ok(existsSync(p('work/todo.txt')));
+      assert.ok(!existsSync(p('outside/todo.txt')));
     });
   });
 });
