@@ -31,7 +31,7 @@ CHECK_NODE_VERSION=22.23.3
 # Components of our own written against the WIT worlds of Wassette's published
 # examples (examples/components/wassette), so that its users' tools are tested
 # under the names and schemas Wassette gives them.
-WASSETTE_WORLDS=(time-server-js eval-py fetch-rs filesystem-rs)
+WASSETTE_WORLDS=(time-server-js get-weather-js eval-py fetch-rs filesystem-rs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPONENTS="$ROOT/examples/components"
@@ -216,6 +216,11 @@ build_one() {
     time-server-js)
       build_js time-server-js time.js time-server-js \
         --disable http fetch-event stdio random
+      ;;
+    get-weather-js)
+      # wit/deps/wasi-config is this repository's: jco does not carry it.
+      build_js get-weather-js weather.js get-weather-js \
+        --disable fetch-event stdio random clocks
       ;;
     fetch-rs | filesystem-rs)
       build_rust "$1"

@@ -50,6 +50,30 @@ environment:
     assert.equal(env.initialCwd!(), undefined);
   });
 
+  it('wasi:config/store gives the same allowed variables, and reports a refused key', () => {
+    const h = hostFor(
+      `version: "1.0"
+environment:
+  allow:
+    - key: OPENWEATHER_API_KEY
+    - key: UNSET_BUT_ALLOWED
+`,
+      { env: { OPENWEATHER_API_KEY: 'k-123', AWS_SECRET_ACCESS_KEY: 'x' } },
+    );
+    const config = h.iface<{ get(k: string): string | undefined; getAll(): unknown }>(
+      'wasi:config/store',
+    );
+    assert.equal(config.get('OPENWEATHER_API_KEY'), 'k-123');
+    assert.deepEqual(config.getAll(), [['OPENWEATHER_API_KEY', 'k-123']]);
+    assert.equal(config.get('UNSET_BUT_ALLOWED'), undefined);
+    assert.equal(h.violations.length, 0);
+    assert.equal(config.get('AWS_SECRET_ACCESS_KEY'), undefined);
+    assert.deepEqual(
+      h.violations.map((v) => [v.capability, v.target]),
+      [['environment', 'AWS_SECRET_ACCESS_KEY']],
+    );
+  });
+
   it('exit ends the call and records the status', () => {
     const h = hostFor('version: "1.0"');
     const { exit, exitWithCode } = h.iface<{

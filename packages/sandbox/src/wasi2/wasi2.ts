@@ -11,6 +11,7 @@ import type { ViolationListener } from '../violation.js';
 import { InputBuffer, OutputBuffer } from '../wasi/stdio.js';
 import { createCli } from './cli.js';
 import { createClocks, createRandom } from './clocks.js';
+import { createConfig } from './config.js';
 import { Context } from './context.js';
 import { createFilesystem } from './filesystem.js';
 import { createHttp } from './http.js';
@@ -74,6 +75,7 @@ export const WASI2_INTERFACES: readonly string[] = Object.freeze([
   'wasi:cli/terminal-stderr',
   'wasi:clocks/monotonic-clock',
   'wasi:clocks/wall-clock',
+  'wasi:config/store',
   'wasi:filesystem/types',
   'wasi:filesystem/preopens',
   'wasi:http/types',
@@ -144,6 +146,7 @@ export function createWasi2(options: Wasi2Options): Wasi2 {
       },
     }),
     ...createClocks(ctx, io),
+    ...createConfig(ctx, options.env),
     ...createRandom(ctx),
     ...createSockets(ctx),
     ...createHttp(ctx, io, options.http),

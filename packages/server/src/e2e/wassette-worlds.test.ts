@@ -6,14 +6,27 @@
 // on 127.0.0.1, files in a temporary tree, Python, the clock).
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { type Connected, call, EXAMPLES, ROOT, stdioClient, tempDir, text } from '../testing.js';
+import {
+  CLI,
+  type Connected,
+  call,
+  EXAMPLES,
+  ROOT,
+  stdioClient,
+  tempDir,
+  text,
+} from '../testing.js';
+
+const run = promisify(execFile);
 
 /** Transpiled components are cached across test runs (keyed by digest and jco version). */
 const CACHE = join(ROOT, 'node_modules', '.cache', 'mcpkit-components');
@@ -54,6 +67,9 @@ const WASSETTE: Record<string, WassetteTool[]> = {
       inputSchema: { type: 'object', properties: {}, required: [] },
     },
   ],
+  // examples/get-weather-js/wit/mcp.wit: world-level `get-weather`; the
+  // world also imports wasi:config/store@0.2.0-draft.
+  'get-weather-js': [{ name: 'get-weather', inputSchema: params('city') }],
   // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
   'eval-py': [
     { name: 'eval', inputSchema: params('expression') },
@@ -114,6 +130,24 @@ function withPolicy(dir: string, name: string, policy: string): string {
   return join(to, `${name}.wasm`);
 }
 
+/**
+ * get-weather-js's policy as Wassette's example writes it, for the stand-in
+ * on 127.0.0.1 instead of api.openweathermap.org: the API URL and these keys.
+ */
+function weatherPolicy(keys: string[]): string {
+  return [
+    'version: "1.0"',
+    'permissions:',
+    '  network:',
+    '    allow:',
+    '      - host: "127.0.0.1"',
+    '  environment:',
+    '    allow:',
+    '      - key: "OPENWEATHER_API_URL"',
+    ...keys.map((k) => `      - key: "${k}"`),
+  ].join('\n');
+}
+
 const structured = (r: { structuredContent?: unknown }) =>
   (r.structuredContent as { result: Json }).result;
 
@@ -123,6 +157,10 @@ describe("Wassette's example worlds", () => {
   let web: Server;
   let port = 0;
   const hits: string[] = [];
+  let weather: Server;
+  let weatherUrl = '';
+  const weatherHits: string[] = [];
+  const API_KEY = 'owm-test-key-4711';
   /** The tree filesystem-rs works on: `work` (read and write), `docs` (read only), `outside` (neither). */
   let fsRoot = '';
 
@@ -146,7 +184,47 @@ describe("Wassette's example worlds", () => {
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
     port = (web.address() as AddressInfo).port;
 
+    // A stand-in for OpenWeather's current weather API (/data/2.5/weather).
+    weather = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      weatherHits.push(url.search);
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname !== '/data/2.5/weather') {
+        res.writeHead(404);
+        return res.end('{"cod":404,"message":"no such endpoint"}');
+      }
+      if (url.searchParams.get('appid') !== API_KEY) {
+        res.writeHead(401);
+        return res.end('{"cod":401,"message":"Invalid API key"}');
+      }
+      if (url.searchParams.get('q') !== 'Toronto,CA') {
+        res.writeHead(404);
+        return res.end('{"cod":"404","message":"city not found"}');
+      }
+      res.end(
+        JSON.stringify({
+          name: 'Toronto',
+          sys: { country: 'CA' },
+          weather: [{ description: 'light rain' }],
+          main: { temp: 12.34, feels_like: 11.02, humidity: 81 },
+          wind: { speed: 4.63 },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => weather.listen(0, '127.0.0.1', resolve));
+    weatherUrl = `http://127.0.0.1:${(weather.address() as AddressInfo).port}`;
+
     const dir = tempDir('mcpkit-wassette-');
+    // The API key as a secret of the component, kept apart from its policy.
+    await run(process.execPath, [
+      CLI,
+      'secret',
+      'set',
+      '--data-dir',
+      join(dir, 'data'),
+      'get-weather-js',
+      `OPENWEATHER_API_KEY=${API_KEY}`,
+    ]);
     fsRoot = join(dir, 'files');
     mkdirSync(join(fsRoot, 'work', 'notes', 'deep'), { recursive: true });
     mkdirSync(join(fsRoot, 'docs'), { recursive: true });
@@ -188,8 +266,10 @@ describe("Wassette's example worlds", () => {
             '        access: ["read"]',
           ].join('\n'),
         ),
+        '--component',
+        withPolicy(dir, 'get-weather-js', weatherPolicy(['OPENWEATHER_API_KEY'])),
       ],
-      { MCPKIT_CACHE_DIR: CACHE },
+      { MCPKIT_CACHE_DIR: CACHE, OPENWEATHER_API_URL: weatherUrl },
     );
     tools = (await conn.client.listTools()).tools;
   });
@@ -197,6 +277,7 @@ describe("Wassette's example worlds", () => {
   after(async () => {
     await conn?.close();
     web?.close();
+    weather?.close();
   });
 
   const tool = (name: string) => {
@@ -430,6 +511,65 @@ describe("Wassette's example worlds", () => {
       assert.equal(mv.isError, true);
       assert.ok(existsSync(p('work/todo.txt')));
       assert.ok(!existsSync(p('outside/todo.txt')));
+    });
+  });
+
+  describe('get-weather-js', () => {
+    it('gets the weather with the API key from its secret, read through wasi:config/store', async () => {
+      weatherHits.length = 0;
+      const r = await call(conn, 'get-weather', { city: 'Toronto,CA' });
+      assert.equal(r.isError, undefined, text(r));
+      assert.equal(
+        text(r),
+        'Toronto, CA: light rain; 12.3 °C (feels like 11 °C); humidity 81%; wind 4.6 m/s',
+      );
+      assert.deepEqual(weatherHits, [`?q=Toronto%2CCA&units=metric&appid=${API_KEY}`]);
+    });
+
+    it("returns the service's refusal as a tool error", async () => {
+      const r = await call(conn, 'get-weather', { city: 'Atlantis' });
+      assert.equal(r.isError, true);
+      assert.equal(text(r), 'HTTP 404: city not found');
+    });
+
+    it('the key is its own: no other component sees it', async () => {
+      const r = await call(conn, 'eval', {
+        expression: "__import__('os').environ.get('OPENWEATHER_API_KEY')",
+      });
+      assert.equal(text(r), 'None');
+    });
+
+    it('without the key in its policy, it gets no key and sends nothing', async () => {
+      const dir = tempDir('mcpkit-wassette-nokey-');
+      await run(process.execPath, [
+        CLI,
+        'secret',
+        'set',
+        '--data-dir',
+        join(dir, 'data'),
+        'get-weather-js',
+        `OPENWEATHER_API_KEY=${API_KEY}`,
+      ]);
+      const other = await stdioClient(
+        [
+          '--data-dir',
+          join(dir, 'data'),
+          '--no-builtin-tools',
+          '--component',
+          withPolicy(dir, 'get-weather-js', weatherPolicy([])),
+        ],
+        { MCPKIT_CACHE_DIR: CACHE, OPENWEATHER_API_URL: weatherUrl },
+      );
+      try {
+        weatherHits.length = 0;
+        const r = await call(other, 'get-weather', { city: 'Toronto,CA' });
+        assert.equal(r.isError, true);
+        assert.match(text(r), /^OPENWEATHER_API_KEY is not configured/);
+        assert.match(text(r), /no `environment.allow` rule/);
+        assert.deepEqual(weatherHits, []);
+      } finally {
+        await other.close();
+      }
     });
   });
 });
