@@ -110,4 +110,9 @@ export { type Capability, type Violation, type ViolationListener, violation } fr
 export { ERRNO, errnoName } from './wasi/constants.js';
 export { GuestMemory } from './wasi/memory.js';
 export { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
-export { type BinaryKind, binaryKind, setCustomSection } from './wasm-binary.js';
+export {
+  type BinaryKind,
+  binaryKind,
+  customSections,
+  setCustomSection,
+} from './wasm-binary.js';

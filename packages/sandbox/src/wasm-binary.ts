@@ -251,6 +251,29 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The contents of every top-level custom section `name` of a module or component, in order. */
+export function customSections(bytes: Uint8Array, name: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const { id, body, end } of sections(bytes)) {
+    if (id !== 0) continue;
+    const r = new Reader(bytes, body, end);
+    if (r.name() === name) out.push(bytes.subarray(r.pos, end));
+  }
+  return out;
+}
+
+/** The module or component without its top-level custom sections `name` (itself when it has none). */
+export function withoutCustomSections(bytes: Uint8Array, name: string): Uint8Array {
+  const all = sections(bytes);
+  const named = ({ id, body, end }: Section) =>
+    id === 0 && new Reader(bytes, body, end).name() === name;
+  if (!all.some(named)) return bytes;
+  return concat([
+    bytes.subarray(0, 8),
+    ...all.filter((s) => !named(s)).map((s) => bytes.subarray(s.start, s.end)),
+  ]);
+}
+
 /**
  * The module with one custom section `name` holding `content`, in place of
  * any sections of that name it had (appended at the end). Every other byte

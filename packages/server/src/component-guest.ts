@@ -61,6 +61,7 @@ import {
   withExplanations,
 } from './guest.js';
 import { type ToolDefinition, validateManifest } from './manifest.js';
+import { mergeDocs, packageDocs } from './package-docs.js';
 import type { WitDocs } from './wit-docs.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -180,9 +181,12 @@ export class ComponentGuest implements Guest {
     this.sandbox = sandbox;
     this.#options = options;
     const functions = sandbox.functions();
+    // The `wit/` directory beside the component first (it is what the
+    // developer has in front of them), then the docs the component carries.
+    const carried = packageDocs(options.bytes, [...new Set(functions.map((f) => f.exportName))]);
     const { targets, skipped } = componentTools(
       functions.filter((f) => !isProviderExport(f.exportName)),
-      options.docs,
+      mergeDocs(options.docs ?? new Map(), carried),
     );
     for (const s of skipped) options.onSkipped?.(s.function, s.reason);
     this.#targets = targets;

@@ -16,7 +16,13 @@ import {
   UnsupportedImportsError,
 } from '../errors.js';
 import { digestOf } from '../module.js';
-import { binaryKind, capMemories, memoriesOf, PAGE } from '../wasm-binary.js';
+import {
+  binaryKind,
+  capMemories,
+  memoriesOf,
+  PAGE,
+  withoutCustomSections,
+} from '../wasm-binary.js';
 import { ComponentFormatError, readComponentInterface } from './reader.js';
 import { transpileComponent } from './transpile.js';
 import type { ComponentInterface } from './wit-types.js';
@@ -115,7 +121,15 @@ async function load(
 
   let transpiled: Awaited<ReturnType<typeof transpileComponent>>;
   try {
-    transpiled = await transpileComponent(bytes, digest, options.cacheDir);
+    // jco's WIT decoder applies a `package-docs` section (the docs Wassette's
+    // build embeds) to the component's own world and gives up where the two do
+    // not match, which they often do not; the docs are read elsewhere, and the
+    // code does not need them.
+    transpiled = await transpileComponent(
+      withoutCustomSections(bytes, 'package-docs'),
+      digest,
+      options.cacheDir,
+    );
   } catch (error) {
     throw new InvalidWasmError(name, `it could not be transpiled: ${(error as Error).message}`);
   }

@@ -21,6 +21,7 @@ import {
   manifestFromSections,
   parseManifest,
 } from '../manifest.js';
+import { mergeDocs, packageDocs } from '../package-docs.js';
 import { policyText } from '../policies.js';
 import { witDocsFromDir } from '../wit-docs.js';
 
@@ -123,9 +124,13 @@ export async function inspectComponent(
       } catch (error) {
         throw new Error(`\`${target}\` is not a valid component: ${(error as Error).message}`);
       }
+      const functions = functionsOf(iface);
       const { targets, skipped } = componentTools(
-        functionsOf(iface).filter((f) => !isProviderExport(f.exportName)),
-        witDocsFromDir(join(dirname(resolve(target)), 'wit')),
+        functions.filter((f) => !isProviderExport(f.exportName)),
+        mergeDocs(
+          witDocsFromDir(join(dirname(resolve(target)), 'wit')),
+          packageDocs(bytes, [...new Set(functions.map((f) => f.exportName))]),
+        ),
       );
       const provides = [
         ...new Set(

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { setCustomSection } from '@mcpkit/sandbox';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
@@ -119,16 +120,42 @@ function asMcpkit(w: WassetteTool): Json {
   return { ...w.inputSchema, properties, additionalProperties: false };
 }
 
-/** A copy of one of the components, with its WIT docs and this policy beside it. */
-function withPolicy(dir: string, name: string, policy: string): string {
+/**
+ * A copy of one of the components with this policy beside it, and its WIT
+ * docs: the `wit/` directory, or (`packageDocs`) no directory but a
+ * `package-docs` section in the binary, as Wassette's build leaves them.
+ */
+function withPolicy(dir: string, name: string, policy: string, packageDocs?: unknown): string {
   const from = join(EXAMPLES, 'components', 'wassette', name);
   const to = join(dir, name);
   mkdirSync(to, { recursive: true });
-  cpSync(join(from, `${name}.wasm`), join(to, `${name}.wasm`));
-  cpSync(join(from, 'wit'), join(to, 'wit'), { recursive: true });
+  const bytes = readFileSync(join(from, `${name}.wasm`));
+  if (packageDocs === undefined) {
+    writeFileSync(join(to, `${name}.wasm`), bytes);
+    cpSync(join(from, 'wit'), join(to, 'wit'), { recursive: true });
+  } else {
+    // wit-parser's section: a version byte (1), then the metadata as JSON.
+    const json = new TextEncoder().encode(JSON.stringify(packageDocs));
+    writeFileSync(
+      join(to, `${name}.wasm`),
+      setCustomSection(bytes, 'package-docs', Uint8Array.from([1, ...json])),
+    );
+  }
   writeFileSync(join(to, 'policy.yaml'), policy);
   return join(to, `${name}.wasm`);
 }
+
+/** time-server-js's docs as `wit-docs-inject` would embed them from its WIT. */
+const TIME_PACKAGE_DOCS = {
+  package: 'microsoft:time-server-js',
+  worlds: { 'time-server-js': { docs: "Wassette's `time-server-js` world." } },
+  interfaces: {
+    time: {
+      docs: 'The clock.',
+      funcs: { 'get-current-time': { docs: 'The current time, from the docs inside the binary.' } },
+    },
+  },
+};
 
 /**
  * get-weather-js's policy as Wassette's example writes it, for the stand-in
@@ -241,7 +268,7 @@ describe("Wassette's example worlds", () => {
         join(dir, 'data'),
         '--no-builtin-tools',
         '--component',
-        withPolicy(dir, 'time-server-js', 'version: "1.0"\npermissions: {}\n'),
+        withPolicy(dir, 'time-server-js', 'version: "1.0"\npermissions: {}\n', TIME_PACKAGE_DOCS),
         '--component',
         withPolicy(dir, 'eval-py', 'version: "1.0"\npermissions: {}\n'),
         '--component',
@@ -309,10 +336,10 @@ describe("Wassette's example worlds", () => {
       });
     }
 
-    it('describes each tool with its WIT doc comment', () => {
-      assert.match(
-        tool('microsoft_time-server-js_time_get-current-time').description ?? '',
-        /^Returns the current date and time in UTC/,
+    it('describes each tool with its WIT doc comment, from `wit/` or from the binary', () => {
+      assert.equal(
+        tool('microsoft_time-server-js_time_get-current-time').description,
+        'The current time, from the docs inside the binary.',
       );
       assert.match(tool('eval').description ?? '', /^Evaluates one Python expression/);
       assert.match(tool('fetch').description ?? '', /^Fetches `url` \(http or https\)/);
