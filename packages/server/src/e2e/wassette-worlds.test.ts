@@ -41,7 +41,8 @@ type Json = any;
  * keeps its name; an interface's function gets the interface's export name in
  * front, each part lower-cased with `:` `/` `.` `@` as `_`, joined by `_`;
  * `component_func_to_schema_with_docs`: `{type: object, properties, required:
- * every parameter}`, integers as `{type: number}`), applied to the WIT of each
+ * every parameter}`, integers as `{type: number}`, `option<T>` as
+ * `{anyOf: [{type: null}, T]}`), applied to the WIT of each
  * world in microsoft/wassette's examples/<name>/wit. `integers` names the
  * parameters whose WIT type is an integer, with that type.
  */
@@ -49,6 +50,8 @@ interface WassetteTool {
   name: string;
   inputSchema: Json;
   integers?: Record<string, 'u32'>;
+  /** Parameters whose WIT type is an `option`: `{anyOf: [{type: null}, T]}`, and required. */
+  options?: string[];
 }
 
 const str = { type: 'string' };
@@ -71,6 +74,28 @@ const WASSETTE: Record<string, WassetteTool[]> = {
   // examples/get-weather-js/wit/mcp.wit: world-level `get-weather`; the
   // world also imports wasi:config/store@0.2.0-draft.
   'get-weather-js': [{ name: 'get-weather', inputSchema: params('city') }],
+  // examples/context7-rs/wit/world.wit: package microsoft:context7-rs@0.1.0,
+  // exported interface `context7`: the version is part of the name.
+  'context7-rs': [
+    {
+      name: 'microsoft_context7-rs_context7_0_1_0_resolve-library-id',
+      inputSchema: params('library-name'),
+    },
+    {
+      name: 'microsoft_context7-rs_context7_0_1_0_get-library-docs',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          'context7-compatible-library-id': str,
+          topic: { anyOf: [{ type: 'null' }, str] },
+          tokens: { anyOf: [{ type: 'null' }, { type: 'number' }] },
+        },
+        required: ['context7-compatible-library-id', 'topic', 'tokens'],
+      },
+      integers: { tokens: 'u32' },
+      options: ['topic', 'tokens'],
+    },
+  ],
   // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
   'eval-py': [
     { name: 'eval', inputSchema: params('expression') },
@@ -106,18 +131,22 @@ const WASSETTE: Record<string, WassetteTool[]> = {
 /**
  * What mcpkit lists for a Wassette tool: the same, with the differences the
  * README gives reasons for: every object schema closed with
- * `additionalProperties: false`, and integers as `integer` within their
- * type's range rather than any `number`.
+ * `additionalProperties: false`; integers as `integer` within their type's
+ * range rather than any `number`; an `option` parameter not required (left
+ * out, it is none), its schema `{anyOf: [T, {type: null}]}`.
  */
 function asMcpkit(w: WassetteTool): Json {
   const ranges = { u32: { type: 'integer', minimum: 0, maximum: 4_294_967_295 } };
+  const integer = (k: string, v: Json) =>
+    w.integers?.[k] && v.type === 'number' ? ranges[w.integers[k]!] : v;
   const properties = Object.fromEntries(
     Object.entries(w.inputSchema.properties as Record<string, Json>).map(([k, v]) => [
       k,
-      w.integers?.[k] ? ranges[w.integers[k]!] : v,
+      w.options?.includes(k) ? { anyOf: [integer(k, v.anyOf[1]), v.anyOf[0]] } : integer(k, v),
     ]),
   );
-  return { ...w.inputSchema, properties, additionalProperties: false };
+  const required = (w.inputSchema.required as string[]).filter((k) => !w.options?.includes(k));
+  return { ...w.inputSchema, properties, required, additionalProperties: false };
 }
 
 /**
@@ -184,6 +213,7 @@ describe("Wassette's example worlds", () => {
   let web: Server;
   let port = 0;
   const hits: string[] = [];
+  const context7Auth: string[] = [];
   let weather: Server;
   let weatherUrl = '';
   const weatherHits: string[] = [];
@@ -200,6 +230,37 @@ describe("Wassette's example worlds", () => {
       } else if (req.url === '/moved') {
         res.writeHead(302, { location: '/page' });
         res.end();
+      } else if (req.url?.startsWith('/api/v1/')) {
+        // A stand-in for Context7's API.
+        context7Auth.push(String(req.headers.authorization));
+        const url = new URL(req.url, 'http://x');
+        if (url.pathname === '/api/v1/search') {
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({
+              results:
+                url.searchParams.get('query') === 'next.js'
+                  ? [
+                      {
+                        id: '/vercel/next.js',
+                        title: 'Next.js',
+                        description: 'The React framework',
+                        totalSnippets: 3210,
+                        trustScore: 9.6,
+                        versions: ['v14.3.0', 'v15.1.0'],
+                      },
+                    ]
+                  : [],
+            }),
+          );
+        } else if (url.pathname === '/api/v1/vercel/next.js') {
+          res.end(
+            `docs of next.js; topic=${url.searchParams.get('topic')} tokens=${url.searchParams.get('tokens')}`,
+          );
+        } else {
+          res.writeHead(404);
+          res.end('Library not found');
+        }
       } else if (req.url === '/away') {
         res.writeHead(302, { location: `http://localhost:${port}/page` });
         res.end();
@@ -295,8 +356,29 @@ describe("Wassette's example worlds", () => {
         ),
         '--component',
         withPolicy(dir, 'get-weather-js', weatherPolicy(['OPENWEATHER_API_KEY'])),
+        '--component',
+        withPolicy(
+          dir,
+          'context7-rs',
+          [
+            'version: "1.0"',
+            'permissions:',
+            '  network:',
+            '    allow:',
+            '      - host: "127.0.0.1"',
+            '  environment:',
+            '    allow:',
+            '      - key: "CONTEXT7_API_URL"',
+            '      - key: "CONTEXT7_API_KEY"',
+          ].join('\n'),
+        ),
       ],
-      { MCPKIT_CACHE_DIR: CACHE, OPENWEATHER_API_URL: weatherUrl },
+      {
+        MCPKIT_CACHE_DIR: CACHE,
+        OPENWEATHER_API_URL: weatherUrl,
+        CONTEXT7_API_URL: `http://127.0.0.1:${port}`,
+        CONTEXT7_API_KEY: 'ctx7-key',
+      },
     );
     tools = (await conn.client.listTools()).tools;
   });
@@ -597,6 +679,68 @@ describe("Wassette's example worlds", () => {
       } finally {
         await other.close();
       }
+    });
+  });
+
+  describe('context7-rs', () => {
+    const C7 = 'microsoft_context7-rs_context7_0_1_0_';
+
+    it('resolves a library name to records, as the WIT types say', async () => {
+      context7Auth.length = 0;
+      const r = await call(conn, `${C7}resolve-library-id`, { 'library-name': 'next.js' });
+      assert.equal(r.isError, undefined, text(r));
+      assert.deepEqual(structured(r), {
+        success: true,
+        results: [
+          {
+            id: '/vercel/next.js',
+            name: 'Next.js',
+            description: 'The React framework',
+            'code-snippets': 3210,
+            'trust-score': 10,
+            versions: ['v14.3.0', 'v15.1.0'],
+          },
+        ],
+        error: null,
+      });
+      assert.deepEqual(context7Auth, ['Bearer ctx7-key']);
+    });
+
+    it('takes option parameters left out, given, or null', async () => {
+      const id = { 'context7-compatible-library-id': '/vercel/next.js' };
+      const bare = structured(await call(conn, `${C7}get-library-docs`, id));
+      assert.deepEqual(bare, {
+        success: true,
+        content: 'docs of next.js; topic=null tokens=null',
+        error: null,
+      });
+      const given = structured(
+        await call(conn, `${C7}get-library-docs`, { ...id, topic: 'routing', tokens: 5000 }),
+      );
+      assert.equal(given.content, 'docs of next.js; topic=routing tokens=5000');
+      const nulls = structured(
+        await call(conn, `${C7}get-library-docs`, { ...id, topic: null, tokens: null }),
+      );
+      assert.equal(nulls.content, 'docs of next.js; topic=null tokens=null');
+    });
+
+    it('refuses arguments outside the WIT types before the component runs', async () => {
+      const r = await call(conn, `${C7}get-library-docs`, {
+        'context7-compatible-library-id': '/vercel/next.js',
+        tokens: -1,
+      });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /tokens/);
+    });
+
+    it("reports the service's failure in the record, as the world says", async () => {
+      const r = structured(
+        await call(conn, `${C7}get-library-docs`, {
+          'context7-compatible-library-id': '/nobody/none',
+        }),
+      );
+      assert.equal(r.success, false);
+      assert.match(r.error, /^HTTP 404: Library not found/);
     });
   });
 });
