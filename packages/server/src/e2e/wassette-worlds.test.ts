@@ -418,6 +418,12 @@ describe("Wassette's example worlds", () => {
       });
     }
 
+    it('refuses an argument the function does not take, naming it (Wassette ignores it)', async () => {
+      const r = await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/page`, timeout: 5 });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /additional properties \(`timeout`\)/);
+    });
+
     it('describes each tool with its WIT doc comment, from `wit/` or from the binary', () => {
       assert.equal(
         tool('microsoft_time-server-js_time_get-current-time').description,
