@@ -169,6 +169,16 @@ build_rust() {
   cp "$dir/target/wasm32-wasip2/release/$crate.wasm" "$dir/$name.wasm"
 }
 
+# build_py NAME: app.py with componentize-py, world NAME.
+build_py() {
+  local name="$1"
+  log "building $name"
+  (cd "$(component_dir "$name")" &&
+    componentize_py --wit-path wit --world "$name" \
+      componentize app --output "$name.wasm" >&2 &&
+    rm -rf __pycache__)
+}
+
 build_one() {
   case "$1" in
     time-js)
@@ -232,19 +242,8 @@ build_one() {
     fetch-rs | filesystem-rs)
       build_rust "$1"
       ;;
-    eval-py)
-      log "building eval-py"
-      (cd "$(component_dir eval-py)" &&
-        componentize_py --wit-path wit --world eval-py \
-          componentize app --output eval-py.wasm >&2 &&
-        rm -rf __pycache__)
-      ;;
-    py-tools)
-      log "building py-tools"
-      (cd "$COMPONENTS/py-tools" &&
-        componentize_py --wit-path wit --world py-tools \
-          componentize app --output py-tools.wasm >&2 &&
-        rm -rf __pycache__)
+    py-tools | eval-py)
+      build_py "$1"
       ;;
     *)
       printf 'unknown component: %s (known: %s)\n' "$1" "${ALL[*]}" >&2

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -107,6 +107,13 @@ export async function httpClient(url: string): Promise<Connected> {
   const client = new Client({ name: 'mcpkit-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return { client, stderr: () => '', close: () => client.close() };
+}
+
+/** The tool named `name` in `tools`; fails the test, listing them, when there is none. */
+export function toolNamed(tools: readonly Tool[], name: string): Tool {
+  const t = tools.find((x) => x.name === name);
+  assert.ok(t, `${name} in ${tools.map((x) => x.name).join(', ')}`);
+  return t;
 }
 
 export async function call(

@@ -30,6 +30,7 @@ import {
   stdioClient,
   tempDir,
   text,
+  toolNamed,
 } from '../testing.js';
 
 /** Transpiled components are cached across test runs (keyed by digest and jco version). */
@@ -148,11 +149,7 @@ describe('components over MCP', () => {
     web?.close();
   });
 
-  const tool = (name: string) => {
-    const t = tools.find((x) => x.name === name);
-    assert.ok(t, `${name} in ${tools.map((x) => x.name).join(', ')}`);
-    return t;
-  };
+  const tool = (name: string) => toolNamed(tools, name);
 
   describe('tools from WIT exports', () => {
     it('names tools as Wassette does: world functions by name, interface functions prefixed', () => {

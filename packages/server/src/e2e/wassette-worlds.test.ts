@@ -25,6 +25,7 @@ import {
   stdioClient,
   tempDir,
   text,
+  toolNamed,
 } from '../testing.js';
 
 const run = promisify(execFile);
@@ -187,10 +188,10 @@ const TIME_PACKAGE_DOCS = {
 };
 
 /**
- * get-weather-js's policy as Wassette's example writes it, for the stand-in
- * on 127.0.0.1 instead of api.openweathermap.org: the API URL and these keys.
+ * A Wassette-style policy for a client of a web API, pointed at a stand-in
+ * on 127.0.0.1 instead of the real host: that address and these variables.
  */
-function weatherPolicy(keys: string[]): string {
+function apiPolicy(keys: string[]): string {
   return [
     'version: "1.0"',
     'permissions:',
@@ -199,9 +200,23 @@ function weatherPolicy(keys: string[]): string {
     '      - host: "127.0.0.1"',
     '  environment:',
     '    allow:',
-    '      - key: "OPENWEATHER_API_URL"',
     ...keys.map((k) => `      - key: "${k}"`),
   ].join('\n');
+}
+
+const API_KEY = 'owm-test-key-4711';
+
+/** get-weather-js's API key as a secret of the component in `dataDir`, kept apart from its policy. */
+async function weatherSecret(dataDir: string): Promise<void> {
+  await run(process.execPath, [
+    CLI,
+    'secret',
+    'set',
+    '--data-dir',
+    dataDir,
+    'get-weather-js',
+    `OPENWEATHER_API_KEY=${API_KEY}`,
+  ]);
 }
 
 const structured = (r: { structuredContent?: unknown }) =>
@@ -217,7 +232,6 @@ describe("Wassette's example worlds", () => {
   let weather: Server;
   let weatherUrl = '';
   const weatherHits: string[] = [];
-  const API_KEY = 'owm-test-key-4711';
   /** The tree filesystem-rs works on: `work` (read and write), `docs` (read only), `outside` (neither). */
   let fsRoot = '';
 
@@ -303,16 +317,7 @@ describe("Wassette's example worlds", () => {
     weatherUrl = `http://127.0.0.1:${(weather.address() as AddressInfo).port}`;
 
     const dir = tempDir('mcpkit-wassette-');
-    // The API key as a secret of the component, kept apart from its policy.
-    await run(process.execPath, [
-      CLI,
-      'secret',
-      'set',
-      '--data-dir',
-      join(dir, 'data'),
-      'get-weather-js',
-      `OPENWEATHER_API_KEY=${API_KEY}`,
-    ]);
+    await weatherSecret(join(dir, 'data'));
     fsRoot = join(dir, 'files');
     mkdirSync(join(fsRoot, 'work', 'notes', 'deep'), { recursive: true });
     mkdirSync(join(fsRoot, 'docs'), { recursive: true });
@@ -355,23 +360,13 @@ describe("Wassette's example worlds", () => {
           ].join('\n'),
         ),
         '--component',
-        withPolicy(dir, 'get-weather-js', weatherPolicy(['OPENWEATHER_API_KEY'])),
-        '--component',
         withPolicy(
           dir,
-          'context7-rs',
-          [
-            'version: "1.0"',
-            'permissions:',
-            '  network:',
-            '    allow:',
-            '      - host: "127.0.0.1"',
-            '  environment:',
-            '    allow:',
-            '      - key: "CONTEXT7_API_URL"',
-            '      - key: "CONTEXT7_API_KEY"',
-          ].join('\n'),
+          'get-weather-js',
+          apiPolicy(['OPENWEATHER_API_URL', 'OPENWEATHER_API_KEY']),
         ),
+        '--component',
+        withPolicy(dir, 'context7-rs', apiPolicy(['CONTEXT7_API_URL', 'CONTEXT7_API_KEY'])),
       ],
       {
         MCPKIT_CACHE_DIR: CACHE,
@@ -389,11 +384,7 @@ describe("Wassette's example worlds", () => {
     weather?.close();
   });
 
-  const tool = (name: string) => {
-    const t = tools.find((x) => x.name === name);
-    assert.ok(t, `${name} in ${tools.map((x) => x.name).join(', ')}`);
-    return t;
-  };
+  const tool = (name: string) => toolNamed(tools, name);
 
   describe('lists the tools Wassette lists', () => {
     it('with the same names, and no others', () => {
@@ -656,22 +647,14 @@ describe("Wassette's example worlds", () => {
 
     it('without the key in its policy, it gets no key and sends nothing', async () => {
       const dir = tempDir('mcpkit-wassette-nokey-');
-      await run(process.execPath, [
-        CLI,
-        'secret',
-        'set',
-        '--data-dir',
-        join(dir, 'data'),
-        'get-weather-js',
-        `OPENWEATHER_API_KEY=${API_KEY}`,
-      ]);
+      await weatherSecret(join(dir, 'data'));
       const other = await stdioClient(
         [
           '--data-dir',
           join(dir, 'data'),
           '--no-builtin-tools',
           '--component',
-          withPolicy(dir, 'get-weather-js', weatherPolicy([])),
+          withPolicy(dir, 'get-weather-js', apiPolicy(['OPENWEATHER_API_URL'])),
         ],
         { MCPKIT_CACHE_DIR: CACHE, OPENWEATHER_API_URL: weatherUrl },
       );
