@@ -112,23 +112,25 @@ export function timesFor(
 export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
   const mem = ctx.memory;
 
-  const read = (e: FdEntry, into: Uint8Array, at: number | null): number => {
-    if (e.kind === 'stdin') return e.input.read(into);
+  // Files are read and written in place, at an offset into the guest's
+  // memory; stdio goes through a view. `ptr` and `len` were checked.
+  const read = (e: FdEntry, ptr: number, len: number, at: number | null): number => {
+    if (e.kind === 'stdin') return e.input.read(mem.view(ptr, len));
     if (e.kind !== 'file') return 0;
-    const n = readSync(e.hostFd, into, 0, into.length, at ?? e.position);
+    const n = readSync(e.hostFd, mem.bytes, ptr >>> 0, len, at ?? e.position);
     if (at === null) e.position += n;
     return n;
   };
 
-  const write = (e: FdEntry, data: Uint8Array, at: number | null): number => {
+  const write = (e: FdEntry, ptr: number, len: number, at: number | null): number => {
     if (e.kind === 'stdout' || e.kind === 'stderr') {
-      e.output.write(data);
-      return data.length;
+      e.output.write(mem.view(ptr, len));
+      return len;
     }
     if (e.kind !== 'file') return 0;
     let pos = at ?? e.position;
     if (at === null && e.append) pos = fstatSync(e.hostFd).size;
-    const n = writeSync(e.hostFd, data, 0, data.length, pos);
+    const n = writeSync(e.hostFd, mem.bytes, ptr >>> 0, len, pos);
     if (at === null) e.position = pos + n;
     return n;
   };
@@ -174,10 +176,11 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
     let at = offset === null ? null : Number(offset);
     if (at !== null && (at < 0 || !Number.isSafeInteger(at))) return ERRNO.INVAL;
     let total = 0;
-    for (const [ptr, len] of vecs) {
+    for (let i = 0; i < vecs; i++) {
+      const ptr = mem.u32(iovs + i * 8);
+      const len = mem.u32(iovs + i * 8 + 4);
       if (len === 0) continue;
-      const view = mem.view(ptr, len);
-      const n = writing ? write(e, view, at) : read(e, view, at);
+      const n = writing ? write(e, ptr, len, at) : read(e, ptr, len, at);
       total += n;
       if (at !== null) at += n;
       if (n < len) break;
