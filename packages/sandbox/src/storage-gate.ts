@@ -140,6 +140,8 @@ export class StorageGate {
   readonly #onViolation: ViolationListener | undefined;
   /** Roots by real path, longest first, for mapping real paths back. */
   readonly #byReal: readonly Root[];
+  /** No root is reached through a host symlink: real paths are policy paths. */
+  readonly #sameTerms: boolean;
 
   constructor(options: StorageGateOptions) {
     this.#policy = options.policy;
@@ -147,6 +149,7 @@ export class StorageGate {
     this.#onViolation = options.onViolation;
     this.roots = Object.freeze(StorageGate.rootsOf(options.policy));
     this.#byReal = [...this.roots].sort((a, b) => b.real.length - a.real.length);
+    this.#sameTerms = this.roots.every((r) => r.guestPath === r.real);
     const scopes = (access: Access) =>
       this.roots.flatMap((r) => {
         const scope = this.#policy.storageScope(r.guestPath, access);
@@ -263,6 +266,7 @@ export class StorageGate {
 
   /** A real host path in the terms of the policy (undoing host symlinks above a root). */
   policyPath(real: string): string {
+    if (this.#sameTerms) return real;
     for (const r of this.#byReal) {
       if (real === r.real) return r.guestPath;
       if (r.real === '/') return r.guestPath === '/' ? real : `${r.guestPath}${real}`;
