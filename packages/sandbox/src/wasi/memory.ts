@@ -75,6 +75,13 @@ export class GuestMemory {
     const p = this.check(ptr, 4);
     this.#view.setUint32(p, v >>> 0, true);
   }
+  /** A non-negative integer as a u64, no BigInt made (counts beyond 2^53 are already inexact). */
+  setU64Number(ptr: number, v: number): void {
+    const p = this.check(ptr, 8);
+    const n = v > 0 ? Math.floor(v) : 0;
+    this.#view.setUint32(p, n % 0x1_0000_0000, true);
+    this.#view.setUint32(p + 4, Math.min(Math.floor(n / 0x1_0000_0000), 0xffff_ffff), true);
+  }
   u64(ptr: number): bigint {
     const p = this.check(ptr, 8);
     return this.#view.getBigUint64(p, true);

@@ -39,8 +39,9 @@ export function filetypeOf(st: Stats): number {
   return FILETYPE.UNKNOWN;
 }
 
-function toNs(ms: number): bigint {
-  return BigInt(Math.round(ms * 1e6));
+/** Nanoseconds as a number: a time in ms holds no more precision than that anyway. */
+function nsOf(ms: number): number {
+  return Math.round(ms * 1e6);
 }
 
 /** filestat: dev u64, ino u64, filetype u8, nlink u64, size u64, atim, mtim, ctim (64 bytes). */
@@ -52,14 +53,14 @@ export function writeFilestat(
 ): void {
   const m = ctx.memory;
   m.check(ptr, 64);
-  m.setU64(ptr, st ? BigInt(st.dev) : 0n);
-  m.setU64(ptr + 8, st ? BigInt(st.ino) : 0n);
+  m.setU64Number(ptr, st ? st.dev : 0);
+  m.setU64Number(ptr + 8, st ? st.ino : 0);
   m.setU8(ptr + 16, type ?? (st ? filetypeOf(st) : FILETYPE.CHARACTER_DEVICE));
-  m.setU64(ptr + 24, st ? BigInt(st.nlink) : 1n);
-  m.setU64(ptr + 32, st ? BigInt(st.size) : 0n);
-  m.setU64(ptr + 40, st ? toNs(st.atimeMs) : 0n);
-  m.setU64(ptr + 48, st ? toNs(st.mtimeMs) : 0n);
-  m.setU64(ptr + 56, st ? toNs(st.ctimeMs) : 0n);
+  m.setU64Number(ptr + 24, st ? st.nlink : 1);
+  m.setU64Number(ptr + 32, st ? st.size : 0);
+  m.setU64Number(ptr + 40, st ? nsOf(st.atimeMs) : 0);
+  m.setU64Number(ptr + 48, st ? nsOf(st.mtimeMs) : 0);
+  m.setU64Number(ptr + 56, st ? nsOf(st.ctimeMs) : 0);
 }
 
 /** The entry if it exists and holds every right in `needed`; else an errno. */
