@@ -10,6 +10,7 @@ import {
   type CompiledPolicy,
   type Decision,
   normalizePath,
+  type StorageScope,
 } from '@mcpkit/wasm-policy';
 import { type Violation, type ViolationListener, violation } from './violation.js';
 
@@ -57,7 +58,11 @@ const MAX_SYMLINKS = 40;
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
 
 function pseudoRootOf(path: string): string | undefined {
-  return PSEUDO_ROOTS.find((r) => path === r || path.startsWith(`${r}/`));
+  for (const r of PSEUDO_ROOTS) {
+    if (path.startsWith(r) && (path.length === r.length || path.charCodeAt(r.length) === 47))
+      return r;
+  }
+  return undefined;
 }
 
 /** The literal directory a storage rule's URI starts with. */
@@ -89,6 +94,39 @@ function join(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
+/**
+ * Where the next component of `path` at or after `from` starts, skipping
+ * empty ones and `.`; -1 when none is left.
+ */
+function nextComponent(path: string, from: number): number {
+  const n = path.length;
+  let i = from;
+  while (i < n) {
+    const c = path.charCodeAt(i);
+    if (c === 47) i++;
+    else if (c === 46 && (i + 1 === n || path.charCodeAt(i + 1) === 47)) i += 2;
+    else return i;
+  }
+  return -1;
+}
+
+const NO_THROW = Object.freeze({ throwIfNoEntry: false });
+
+const FAILED = Object.freeze(
+  Object.fromEntries(
+    (['not-found', 'not-directory', 'loop', 'outside', 'invalid', 'too-long'] as const).map(
+      (failure) => [failure, Object.freeze({ ok: false, failure })],
+    ),
+  ) as { readonly [F in ResolveFailure]: { readonly ok: false; readonly failure: F } },
+);
+
+/** A root's StorageScope with the pseudo file system rule applied to its two decisions. */
+interface RootScope {
+  readonly scope: StorageScope;
+  readonly plain: Decision;
+  readonly dotted: Decision;
+}
+
 export interface StorageGateOptions {
   policy: CompiledPolicy;
   component: string;
@@ -102,6 +140,8 @@ export class StorageGate {
   readonly #onViolation: ViolationListener | undefined;
   /** Roots by real path, longest first, for mapping real paths back. */
   readonly #byReal: readonly Root[];
+  /** No root is reached through a host symlink: real paths are policy paths. */
+  readonly #sameTerms: boolean;
 
   constructor(options: StorageGateOptions) {
     this.#policy = options.policy;
@@ -109,7 +149,26 @@ export class StorageGate {
     this.#onViolation = options.onViolation;
     this.roots = Object.freeze(StorageGate.rootsOf(options.policy));
     this.#byReal = [...this.roots].sort((a, b) => b.real.length - a.real.length);
+    this.#sameTerms = this.roots.every((r) => r.guestPath === r.real);
+    const scopes = (access: Access) =>
+      this.roots.flatMap((r) => {
+        const scope = this.#policy.storageScope(r.guestPath, access);
+        if (scope === undefined) return [];
+        // Every path below a root other than `/` shares its pseudo file system (if any).
+        const plain = this.#pseudo(r.guestPath, scope.plain);
+        const dotted = this.#pseudo(r.guestPath, scope.dotted);
+        return [{ scope, plain, dotted }];
+      });
+    this.#scopes = { read: scopes('read'), write: scopes('write') };
   }
+
+  /**
+   * The policy's decisions below each root, where they need no rule-tree walk
+   * (most policies: a root's rule and nothing inside it). Nearly every path a
+   * guest names lies below a root, and this makes its decision a scan of the
+   * part below the root.
+   */
+  readonly #scopes: Readonly<Record<Access, readonly RootScope[]>>;
 
   /**
    * Resolve a path a guest gave, relative to one of its directory
@@ -207,10 +266,13 @@ export class StorageGate {
 
   /** A real host path in the terms of the policy (undoing host symlinks above a root). */
   policyPath(real: string): string {
+    if (this.#sameTerms) return real;
     for (const r of this.#byReal) {
       if (real === r.real) return r.guestPath;
       if (r.real === '/') return r.guestPath === '/' ? real : `${r.guestPath}${real}`;
       if (real.startsWith(r.real) && real.charCodeAt(r.real.length) === 47) {
+        // A root named by its real path (no host symlink above it) maps a path to itself.
+        if (r.guestPath === r.real) return real;
         const rest = real.slice(r.real.length);
         return r.guestPath === '/' ? rest : `${r.guestPath}${rest}`;
       }
@@ -223,6 +285,11 @@ export class StorageGate {
    * lies under `root`. A guest-written `..` may not climb above `root`; once
    * a symlink has been followed the walk is in host terms and only the policy
    * decides. The last component's symlink is followed only when `follow`.
+   *
+   * Every component is looked at with lstat, every time: nothing here is
+   * remembered between calls, since a directory seen once may be a symlink
+   * by the next call. The walk reads the path where it lies (indices, no
+   * arrays) because it runs on every file call.
    */
   resolve(
     start: string,
@@ -231,36 +298,41 @@ export class StorageGate {
     follow: boolean,
     statFinal = true,
   ): ResolveResult {
-    if (guestPath.length === 0) return { ok: false, failure: 'not-found' };
-    if (guestPath.length > MAX_GUEST_PATH) return { ok: false, failure: 'too-long' };
-    if (guestPath.includes('\0')) return { ok: false, failure: 'invalid' };
-    if (guestPath.charCodeAt(0) === 47) return { ok: false, failure: 'outside' };
-    const pending = guestPath.split('/').filter((c) => c !== '' && c !== '.');
-    const wantsDir = guestPath.endsWith('/');
+    const n = guestPath.length;
+    if (n === 0) return FAILED['not-found'];
+    if (n > MAX_GUEST_PATH) return FAILED['too-long'];
+    if (guestPath.indexOf('\0') >= 0) return FAILED.invalid;
+    if (guestPath.charCodeAt(0) === 47) return FAILED.outside;
+    const wantsDir = guestPath.charCodeAt(n - 1) === 47;
+    // What is left to walk is `rest` from `at`; a symlink's target replaces what was walked.
+    let rest = guestPath;
+    let at = nextComponent(rest, 0);
     let current = start;
     let confined = true;
     let links = 0;
     let stat: Stats | undefined;
-    if (pending.length === 0) {
+    if (at < 0) {
       // "." or "./": the directory itself.
       try {
         stat = lstatSync(current);
       } catch {
-        return { ok: false, failure: 'not-found' };
+        return FAILED['not-found'];
       }
       return { ok: true, value: { real: current, policyPath: this.policyPath(current), stat } };
     }
-    while (pending.length > 0) {
-      const name = pending.shift()!;
-      const last = pending.length === 0;
+    while (at >= 0) {
+      let end = rest.indexOf('/', at);
+      if (end < 0) end = rest.length;
+      const name = at === 0 && end === rest.length ? rest : rest.slice(at, end);
+      at = nextComponent(rest, end);
+      const last = at < 0;
       if (name === '..') {
-        if (confined && current === root.real) return { ok: false, failure: 'outside' };
+        if (confined && current === root.real) return FAILED.outside;
         current = parentOf(current);
-        if (last) stat = lstatSync(current, { throwIfNoEntry: false });
+        if (last) stat = lstatSync(current, NO_THROW);
         continue;
       }
-      if (name.length > 255 && Buffer.byteLength(name) > 255)
-        return { ok: false, failure: 'too-long' };
+      if (name.length > 255 && Buffer.byteLength(name) > 255) return FAILED['too-long'];
       const next = join(current, name);
       if (last && !statFinal && !wantsDir) {
         // The caller opens it with O_NOFOLLOW: one system call instead of two.
@@ -274,37 +346,35 @@ export class StorageGate {
           },
         };
       }
-      const st = lstatSync(next, { throwIfNoEntry: false });
+      const st = lstatSync(next, NO_THROW);
       if (st === undefined) {
-        if (!last) return { ok: false, failure: 'not-found' };
+        if (!last) return FAILED['not-found'];
         current = next;
         stat = undefined;
         break;
       }
       if (st.isSymbolicLink() && (!last || follow || wantsDir)) {
-        if (++links > MAX_SYMLINKS) return { ok: false, failure: 'loop' };
+        if (++links > MAX_SYMLINKS) return FAILED.loop;
         let target: string;
         try {
           target = readlinkSync(next);
         } catch {
-          return { ok: false, failure: 'not-found' };
+          return FAILED['not-found'];
         }
-        if (target.length === 0) return { ok: false, failure: 'not-found' };
+        if (target.length === 0) return FAILED['not-found'];
         confined = false;
-        if (target.startsWith('/')) current = '/';
-        pending.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
-        if (pending.length === 0) {
-          // A link to "/".
-          stat = lstatSync(current, { throwIfNoEntry: false });
-        }
+        if (target.charCodeAt(0) === 47) current = '/';
+        rest = last ? target : `${target}/${rest.slice(at)}`;
+        at = nextComponent(rest, 0);
+        // A link to "/" (or to "."): where the walk stands is the end.
+        if (at < 0) stat = lstatSync(current, NO_THROW);
         continue;
       }
-      if (!last && !st.isDirectory()) return { ok: false, failure: 'not-directory' };
+      if (!last && !st.isDirectory()) return FAILED['not-directory'];
       current = next;
       stat = st;
     }
-    if (wantsDir && stat !== undefined && !stat.isDirectory())
-      return { ok: false, failure: 'not-directory' };
+    if (wantsDir && stat !== undefined && !stat.isDirectory()) return FAILED['not-directory'];
     return { ok: true, value: { real: current, policyPath: this.policyPath(current), stat } };
   }
 
@@ -323,7 +393,17 @@ export class StorageGate {
 
   /** The policy's decision, with the pseudo file systems kept out of broad rules. */
   decide(policyPath: string, access: Access): Decision {
-    const decision = this.#policy.decideStorage(policyPath, access);
+    const scoped = this.#scopes[access];
+    for (let i = 0; i < scoped.length; i++) {
+      const s = scoped[i]!;
+      const d = s.scope.decide(policyPath);
+      if (d !== undefined) return d === s.scope.plain ? s.plain : s.dotted;
+    }
+    return this.#pseudo(policyPath, this.#policy.decideStorage(policyPath, access));
+  }
+
+  /** A decision allowing a pseudo file system (/proc, /sys, /dev) only by a rule inside it. */
+  #pseudo(policyPath: string, decision: Decision): Decision {
     if (decision.allowed && decision.rule) {
       const root = pseudoRootOf(policyPath);
       if (root !== undefined && pseudoRootOf(literalDirOf(decision.rule.text)) !== root)

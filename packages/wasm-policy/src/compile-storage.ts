@@ -151,6 +151,100 @@ class AccessIndex {
     }
     return allow;
   }
+  /**
+   * The decision for every path strictly below `dir` (normalised, ASCII),
+   * when it is one of two: `plain` for paths none of whose segments below
+   * `dir` starts with `.`, `dotted` for the others. Undefined when it is not
+   * that simple (a rule below `dir`, or a regular-expression rule on the way).
+   */
+  uniformBelow(
+    dir: string,
+  ): { plain: Decision | undefined; dotted: Decision | undefined } | undefined {
+    const segments = scan(dir, this.#scratch, false);
+    if (segments < 0) return undefined;
+    const lastDot = this.#scratch.lastDot;
+    const from = {
+      plain: undefined as Decision | undefined,
+      dotted: undefined as Decision | undefined,
+    };
+    let plainDone = false;
+    let dottedDone = false;
+    let node: Node | undefined = this.#root;
+    for (let depth = 0; node !== undefined; depth++) {
+      for (const e of node.entries ?? []) {
+        if (e.kind === REGEX) return undefined;
+        // Below `dir` there is at least one more segment: a dotted one makes
+        // the last dot deeper than any node on the way, `plain` leaves it in `dir`.
+        const plainHit = e.kind === PREFIX || lastDot < depth;
+        const dottedHit = e.kind === PREFIX;
+        if (plainHit && !plainDone) {
+          if (e.deny) {
+            from.plain = e.decision;
+            plainDone = true;
+          } else from.plain ??= e.decision;
+        }
+        if (dottedHit && !dottedDone) {
+          if (e.deny) {
+            from.dotted = e.decision;
+            dottedDone = true;
+          } else from.dotted ??= e.decision;
+        }
+      }
+      if (depth === segments) return node.children === undefined ? from : undefined;
+      if (node.children === undefined) return from;
+      const seg = dir.slice(bounds[depth]! + 1, bounds[depth + 1]);
+      node = node.children.get(hashOf(seg))?.find((c) => c.segment === seg);
+    }
+    return from;
+  }
+}
+
+/**
+ * Decisions for the paths below one directory, made without walking the rule
+ * tree: what `StorageMatcher.decide` would say, found by scanning only the
+ * part of the path below the directory. For a file host that resolves every
+ * path under a few roots, which is nearly every check it makes.
+ */
+export class StorageScope {
+  readonly #prefix: string;
+
+  constructor(
+    /** The directory (normalised, absolute, not `/`). */
+    readonly dir: string,
+    /** The decision when no segment below `dir` starts with `.`. */
+    readonly plain: Decision,
+    /** The decision when one does. */
+    readonly dotted: Decision,
+  ) {
+    this.#prefix = dir;
+  }
+
+  /**
+   * The decision for `path`, or undefined when it is not a normalised ASCII
+   * path strictly below the directory (the caller decides it the long way).
+   */
+  decide(path: string): Decision | undefined {
+    const p = this.#prefix;
+    const n = path.length;
+    const start = p.length;
+    if (n <= start + 1 || n > MAX_PATH_LENGTH || path.charCodeAt(start) !== 47) return undefined;
+    if (!path.startsWith(p)) return undefined;
+    let dotted = false;
+    let segStart = start;
+    for (let i = start + 1; i <= n; i++) {
+      const c = i === n ? 47 : path.charCodeAt(i);
+      if (c === 47) {
+        const len = i - segStart - 1;
+        if (len === 0) return undefined;
+        if (path.charCodeAt(segStart + 1) === 46) {
+          if (len === 1 || (len === 2 && path.charCodeAt(segStart + 2) === 46)) return undefined;
+          dotted = true;
+        }
+        segStart = i;
+      } else if (c === 0 || c > 127) return undefined;
+    }
+    return dotted ? this.dotted : this.plain;
+  }
 }
 
 const NOT_GRANTED: Record<Access, Decision> = {
@@ -210,5 +304,17 @@ export class StorageMatcher {
       return d;
     }
     return index.decide(normal, true) ?? NOT_GRANTED[access];
+  }
+
+  /**
+   * Decisions for the paths below `dir`, when they can be made without the
+   * rule tree (see StorageScope); undefined otherwise, or for `/`.
+   */
+  scope(dir: string, access: Access): StorageScope | undefined {
+    const index = access === 'write' ? this.#write : access === 'read' ? this.#read : undefined;
+    if (index === undefined || dir === '/' || normalizePath(dir) !== dir) return undefined;
+    const u = index.uniformBelow(dir);
+    if (u === undefined) return undefined;
+    return new StorageScope(dir, u.plain ?? NOT_GRANTED[access], u.dotted ?? NOT_GRANTED[access]);
   }
 }

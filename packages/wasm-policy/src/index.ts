@@ -4,6 +4,7 @@
 export { CompiledPolicy, type CompileOptions, compilePolicy } from './compile.js';
 export { NameMatcher, type NameRule, nameGlobMatches } from './compile-names.js';
 export type { NetworkTarget } from './compile-network.js';
+export type { StorageScope } from './compile-storage.js';
 export {
   envKeyCovers,
   envKeyMatches,

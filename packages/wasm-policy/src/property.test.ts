@@ -47,7 +47,52 @@ const pathInput = fc
   )
   .map((s) => `/${s.join('/')}`);
 
+/** Normalised paths below a directory, the kind a file host's walk produces. */
+const belowInput = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+
 describe('compiled decisions equal the reference interpreter', () => {
+  it('storage scopes decide as decideStorage does below their directory', () => {
+    let scoped = 0;
+    fc.assert(
+      fc.property(
+        fc.array(storageRule, { maxLength: 6 }),
+        fc.array(storageRule, { maxLength: 3 }),
+        fc.array(segment, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom<Access>('read', 'write'),
+        fc.array(belowInput, { minLength: 1, maxLength: 12 }),
+        (allow, deny, dirSegments, acc, below) => {
+          const doc = read({ version: '1.0', storage: { allow, deny } });
+          if (!doc) return;
+          const policy = compilePolicy(doc);
+          const dir = `/${dirSegments.join('/')}`;
+          const scope = policy.storageScope(dir, acc);
+          if (scope === undefined) return;
+          scoped++;
+          for (const rel of below) {
+            const path = `${dir}/${rel}`;
+            const got = scope.decide(path);
+            const want = policy.decideStorage(path, acc);
+            if (got === undefined) {
+              // Only what needs normalising is left to the long way.
+              assert.ok(/[^\x01-\x7f]/.test(path), `${acc} ${path} left undecided`);
+              continue;
+            }
+            assert.equal(got.allowed, want.allowed, `${acc} ${path} under ${dir}: ${got.reason}`);
+            assert.equal(got.code, want.code, `${acc} ${path}`);
+            assert.equal(got.rule?.index, want.rule?.index, `${acc} ${path}: the deciding rule`);
+            assert.equal(got.rule?.list, want.rule?.list, `${acc} ${path}: the deciding list`);
+          }
+          // Paths not strictly below the directory are never decided by it.
+          assert.equal(scope.decide(dir), undefined);
+          assert.equal(scope.decide(`${dir}x/a`), undefined);
+          assert.equal(scope.decide(`${dir}/a/../b`), undefined);
+        },
+      ),
+      { numRuns: RUNS * 3 },
+    );
+    assert.ok(scoped > RUNS / 4, `only ${scoped} policies had a scope`);
+  });
+
   it('storage', () => {
     fc.assert(
       fc.property(

@@ -81,22 +81,47 @@ export function stillThere(dir: DirEntry): boolean {
   return dir.identity === undefined || sameDir(dir, lstatSync(dir.real, { throwIfNoEntry: false }));
 }
 
+/** What an exception in a host function becomes: its errno, or thrown on when it ends the run. */
+function errnoOf(error: unknown): number {
+  if (error instanceof GuestAbort) throw error;
+  if (error instanceof GuestFault) return ERRNO.FAULT;
+  if (error instanceof RangeError) {
+    if (/call stack/i.test(error.message)) throw error;
+    return ERRNO.INVAL;
+  }
+  return errnoFromHost(error);
+}
+
+type HostFn = (...args: never[]) => number;
+
 /**
  * Wrap a host function: guest faults become EFAULT, host errors become their
- * errno, intentional aborts (exit, output cap, cancel) pass through.
+ * errno, intentional aborts (exit, output cap, cancel) pass through. `enter`
+ * runs first (a cancellation check); what it throws passes through too.
+ *
+ * The wrapper takes exactly `fn`'s parameters: it runs on every host call,
+ * and a rest parameter spread into `fn` would allocate an array each time.
  */
-export function guarded<A extends unknown[]>(fn: (...args: A) => number): (...args: A) => number {
-  return (...args: A): number => {
-    try {
-      return fn(...args);
-    } catch (error) {
-      if (error instanceof GuestAbort) throw error;
-      if (error instanceof GuestFault) return ERRNO.FAULT;
-      if (error instanceof RangeError) {
-        if (/call stack/i.test(error.message)) throw error;
-        return ERRNO.INVAL;
-      }
-      return errnoFromHost(error);
-    }
-  };
+export function guarded<F extends HostFn>(fn: F, enter?: () => void): F {
+  const f = fn as unknown as (...args: unknown[]) => number;
+  const e = enter ?? noop;
+  type A = unknown;
+  let w: (...args: A[]) => number;
+  // biome-ignore format: one arity a line
+  switch (fn.length) {
+    case 0: w = () => { try { e(); return f(); } catch (x) { return errnoOf(x); } }; break;
+    case 1: w = (a: A) => { try { e(); return f(a); } catch (x) { return errnoOf(x); } }; break;
+    case 2: w = (a: A, b: A) => { try { e(); return f(a, b); } catch (x) { return errnoOf(x); } }; break;
+    case 3: w = (a: A, b: A, c: A) => { try { e(); return f(a, b, c); } catch (x) { return errnoOf(x); } }; break;
+    case 4: w = (a: A, b: A, c: A, d: A) => { try { e(); return f(a, b, c, d); } catch (x) { return errnoOf(x); } }; break;
+    case 5: w = (a: A, b: A, c: A, d: A, g: A) => { try { e(); return f(a, b, c, d, g); } catch (x) { return errnoOf(x); } }; break;
+    case 6: w = (a: A, b: A, c: A, d: A, g: A, h: A) => { try { e(); return f(a, b, c, d, g, h); } catch (x) { return errnoOf(x); } }; break;
+    case 7: w = (a: A, b: A, c: A, d: A, g: A, h: A, i: A) => { try { e(); return f(a, b, c, d, g, h, i); } catch (x) { return errnoOf(x); } }; break;
+    case 8: w = (a: A, b: A, c: A, d: A, g: A, h: A, i: A, j: A) => { try { e(); return f(a, b, c, d, g, h, i, j); } catch (x) { return errnoOf(x); } }; break;
+    case 9: w = (a: A, b: A, c: A, d: A, g: A, h: A, i: A, j: A, k: A) => { try { e(); return f(a, b, c, d, g, h, i, j, k); } catch (x) { return errnoOf(x); } }; break;
+    default: w = (...args: A[]) => { try { e(); return f(...args); } catch (x) { return errnoOf(x); } };
+  }
+  return w as unknown as F;
 }
+
+function noop(): void {}

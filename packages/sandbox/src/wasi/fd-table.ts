@@ -33,7 +33,9 @@ export interface FileEntry extends Base {
    * Opened without looking at what it is (no fstat on the hot path): it may
    * still turn out to be a directory. Settled on first use that needs to know.
    */
-  pending?: { readonly base: bigint; readonly inheriting: bigint; readonly preopen: Preopen };
+  pending?:
+    | { readonly base: bigint; readonly inheriting: bigint; readonly preopen: Preopen }
+    | undefined;
   /** Real host path when opened (for messages). */
   readonly real: string;
   position: number;

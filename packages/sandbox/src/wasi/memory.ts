@@ -20,6 +20,8 @@ export class GuestMemory {
   #buffer: ArrayBuffer = new ArrayBuffer(0);
   #view = new DataView(this.#buffer);
   #bytes = new Uint8Array(this.#buffer);
+  /** The same bytes as a Buffer, for its latin1 slice (no copy, no decoder). */
+  #nodeBuffer = Buffer.from(this.#buffer);
 
   attach(memory: WebAssembly.Memory): void {
     this.#memory = memory;
@@ -32,6 +34,7 @@ export class GuestMemory {
       this.#buffer = buffer;
       this.#view = new DataView(buffer);
       this.#bytes = new Uint8Array(buffer);
+      this.#nodeBuffer = Buffer.from(buffer);
     }
   }
 
@@ -72,6 +75,13 @@ export class GuestMemory {
     const p = this.check(ptr, 4);
     this.#view.setUint32(p, v >>> 0, true);
   }
+  /** A non-negative integer as a u64, no BigInt made (counts beyond 2^53 are already inexact). */
+  setU64Number(ptr: number, v: number): void {
+    const p = this.check(ptr, 8);
+    const n = v > 0 ? Math.floor(v) : 0;
+    this.#view.setUint32(p, n % 0x1_0000_0000, true);
+    this.#view.setUint32(p + 4, Math.min(Math.floor(n / 0x1_0000_0000), 0xffff_ffff), true);
+  }
   u64(ptr: number): bigint {
     const p = this.check(ptr, 8);
     return this.#view.getBigUint64(p, true);
@@ -87,8 +97,24 @@ export class GuestMemory {
     return this.#bytes.subarray(p, p + (len >>> 0));
   }
 
+  /**
+   * The whole memory, for host calls that take a buffer and an offset
+   * (readSync, writeSync): valid only right after `check` of the range used,
+   * before anything that could grow the memory.
+   */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
   /** UTF-8 text from guest memory; undefined when it is not valid UTF-8. */
   text(ptr: number, len: number): string | undefined {
+    const p = this.check(ptr, len);
+    const end = p + (len >>> 0);
+    // Paths are ASCII nearly always: then the bytes are the text, no decoder needed.
+    const b = this.#bytes;
+    let i = p;
+    while (i < end && b[i]! < 0x80) i++;
+    if (i === end) return this.#nodeBuffer.toString('latin1', p, end);
     try {
       return decoder.decode(this.view(ptr, len));
     } catch (error) {
@@ -110,19 +136,16 @@ export class GuestMemory {
     return n;
   }
 
-  /** The (ptr, len) pairs of an iovec array, checked. */
-  iovecs(ptr: number, count: number): Array<[number, number]> {
+  /**
+   * Check an iovec array and every buffer it names; returns its length. The
+   * caller reads each (ptr, len) pair with `u32` as it goes (no array made).
+   */
+  iovecs(ptr: number, count: number): number {
     const n = count >>> 0;
     if (n > MAX_IOVECS) throw new RangeError('too many iovecs');
     this.check(ptr, n * 8);
-    const out: Array<[number, number]> = [];
-    for (let i = 0; i < n; i++) {
-      const base = this.u32(ptr + i * 8);
-      const len = this.u32(ptr + i * 8 + 4);
-      this.check(base, len);
-      out.push([base, len]);
-    }
-    return out;
+    for (let i = 0; i < n; i++) this.check(this.u32(ptr + i * 8), this.u32(ptr + i * 8 + 4));
+    return n;
   }
 }
 

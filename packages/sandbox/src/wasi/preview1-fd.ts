@@ -39,8 +39,9 @@ export function filetypeOf(st: Stats): number {
   return FILETYPE.UNKNOWN;
 }
 
-function toNs(ms: number): bigint {
-  return BigInt(Math.round(ms * 1e6));
+/** Nanoseconds as a number: a time in ms holds no more precision than that anyway. */
+function nsOf(ms: number): number {
+  return Math.round(ms * 1e6);
 }
 
 /** filestat: dev u64, ino u64, filetype u8, nlink u64, size u64, atim, mtim, ctim (64 bytes). */
@@ -52,14 +53,14 @@ export function writeFilestat(
 ): void {
   const m = ctx.memory;
   m.check(ptr, 64);
-  m.setU64(ptr, st ? BigInt(st.dev) : 0n);
-  m.setU64(ptr + 8, st ? BigInt(st.ino) : 0n);
+  m.setU64Number(ptr, st ? st.dev : 0);
+  m.setU64Number(ptr + 8, st ? st.ino : 0);
   m.setU8(ptr + 16, type ?? (st ? filetypeOf(st) : FILETYPE.CHARACTER_DEVICE));
-  m.setU64(ptr + 24, st ? BigInt(st.nlink) : 1n);
-  m.setU64(ptr + 32, st ? BigInt(st.size) : 0n);
-  m.setU64(ptr + 40, st ? toNs(st.atimeMs) : 0n);
-  m.setU64(ptr + 48, st ? toNs(st.mtimeMs) : 0n);
-  m.setU64(ptr + 56, st ? toNs(st.ctimeMs) : 0n);
+  m.setU64Number(ptr + 24, st ? st.nlink : 1);
+  m.setU64Number(ptr + 32, st ? st.size : 0);
+  m.setU64Number(ptr + 40, st ? nsOf(st.atimeMs) : 0);
+  m.setU64Number(ptr + 48, st ? nsOf(st.mtimeMs) : 0);
+  m.setU64Number(ptr + 56, st ? nsOf(st.ctimeMs) : 0);
 }
 
 /** The entry if it exists and holds every right in `needed`; else an errno. */
@@ -112,23 +113,25 @@ export function timesFor(
 export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
   const mem = ctx.memory;
 
-  const read = (e: FdEntry, into: Uint8Array, at: number | null): number => {
-    if (e.kind === 'stdin') return e.input.read(into);
+  // Files are read and written in place, at an offset into the guest's
+  // memory; stdio goes through a view. `ptr` and `len` were checked.
+  const read = (e: FdEntry, ptr: number, len: number, at: number | null): number => {
+    if (e.kind === 'stdin') return e.input.read(mem.view(ptr, len));
     if (e.kind !== 'file') return 0;
-    const n = readSync(e.hostFd, into, 0, into.length, at ?? e.position);
+    const n = readSync(e.hostFd, mem.bytes, ptr >>> 0, len, at ?? e.position);
     if (at === null) e.position += n;
     return n;
   };
 
-  const write = (e: FdEntry, data: Uint8Array, at: number | null): number => {
+  const write = (e: FdEntry, ptr: number, len: number, at: number | null): number => {
     if (e.kind === 'stdout' || e.kind === 'stderr') {
-      e.output.write(data);
-      return data.length;
+      e.output.write(mem.view(ptr, len));
+      return len;
     }
     if (e.kind !== 'file') return 0;
     let pos = at ?? e.position;
     if (at === null && e.append) pos = fstatSync(e.hostFd).size;
-    const n = writeSync(e.hostFd, data, 0, data.length, pos);
+    const n = writeSync(e.hostFd, mem.bytes, ptr >>> 0, len, pos);
     if (at === null) e.position = pos + n;
     return n;
   };
@@ -174,10 +177,11 @@ export function fdFunctions(ctx: WasiContext): Record<string, Fn> {
     let at = offset === null ? null : Number(offset);
     if (at !== null && (at < 0 || !Number.isSafeInteger(at))) return ERRNO.INVAL;
     let total = 0;
-    for (const [ptr, len] of vecs) {
+    for (let i = 0; i < vecs; i++) {
+      const ptr = mem.u32(iovs + i * 8);
+      const len = mem.u32(iovs + i * 8 + 4);
       if (len === 0) continue;
-      const view = mem.view(ptr, len);
-      const n = writing ? write(e, view, at) : read(e, view, at);
+      const n = writing ? write(e, ptr, len, at) : read(e, ptr, len, at);
       total += n;
       if (at !== null) at += n;
       if (n < len) break;

@@ -83,9 +83,10 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
     return r.value;
   };
 
-  /** Decide every access in `accesses`; the first refusal is the errno. */
-  const allowed = (target: Resolved, ...accesses: Access[]): number => {
-    for (const a of accesses) if (!gate.check(target, a).allowed) return ERRNO.ACCES;
+  /** Decide `access`, and `also` if given; the first refusal is the errno. */
+  const allowed = (target: Resolved, access: Access, also?: Access): number => {
+    if (!gate.check(target, access).allowed) return ERRNO.ACCES;
+    if (also !== undefined && !gate.check(target, also).allowed) return ERRNO.ACCES;
     return ERRNO.SUCCESS;
   };
 
@@ -118,6 +119,90 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
   /** After a check, the same inode must be what we touch: narrows check-then-use races. */
   const same = (a: Stats | undefined, b: Stats | undefined) =>
     !!a && !!b && a.ino === b.ino && a.dev === b.dev;
+
+  /** The accesses an open needs, decided; the errno of the first refused. */
+  const decideOpen = (target: Resolved, wantsRead: boolean, wantsWrite: boolean): number => {
+    if (wantsRead) {
+      const e = allowed(target, 'read');
+      if (e) return e;
+    }
+    return wantsWrite ? allowed(target, 'write') : ERRNO.SUCCESS;
+  };
+
+  /** A file opened: its descriptor, written to `out`. */
+  const addFile = (
+    out: number,
+    target: Resolved,
+    hostFd: number,
+    base: bigint,
+    append: boolean,
+    pending: FileEntry['pending'],
+  ): number => {
+    mem.setU32(
+      out,
+      ctx.fds.add({
+        kind: 'file',
+        hostFd,
+        real: target.real,
+        position: 0,
+        append,
+        closed: false,
+        rightsBase: base & FILE_RIGHTS,
+        rightsInheriting: 0n,
+        pending,
+      }),
+    );
+    return ERRNO.SUCCESS;
+  };
+
+  /**
+   * A file or directory opened and looked at (`st`; undefined: known to be a
+   * directory, opened with O_DIRECTORY): its descriptor, or why not.
+   */
+  const addOpened = (
+    out: number,
+    dir: DirEntry,
+    target: Resolved,
+    hostFd: number,
+    st: Stats | undefined,
+    o: {
+      base: bigint;
+      inheriting: bigint;
+      wantsWrite: boolean;
+      wantsDir: boolean;
+      append: boolean;
+    },
+  ): number => {
+    if (st === undefined || st.isDirectory()) {
+      if (o.wantsWrite) {
+        ctx.files.close(hostFd);
+        return ERRNO.ISDIR;
+      }
+      // The directory as opened: every later use checks its path still names it.
+      let opened: Stats;
+      try {
+        opened = st ?? fstatSync(hostFd);
+      } finally {
+        ctx.files.close(hostFd);
+      }
+      const entry: DirEntry = {
+        kind: 'dir',
+        real: target.real,
+        preopen: dir.preopen,
+        isPreopen: false,
+        identity: { dev: opened.dev, ino: opened.ino },
+        rightsBase: o.base & DIRECTORY_RIGHTS,
+        rightsInheriting: o.inheriting,
+      };
+      mem.setU32(out, ctx.fds.add(entry));
+      return ERRNO.SUCCESS;
+    }
+    if (o.wantsDir) {
+      ctx.files.close(hostFd);
+      return ERRNO.NOTDIR;
+    }
+    return addFile(out, target, hostFd, o.base, o.append, undefined);
+  };
 
   return {
     path_open: guarded(
@@ -152,62 +237,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         const wantsRead = (base & FILE_READ_RIGHTS) !== 0n || !wantsWrite;
         if (!wantsWrite) base &= ~FILE_WRITE_RIGHTS;
 
-        const decide = (target: Resolved): number => {
-          if (wantsRead) {
-            const e = allowed(target, 'read');
-            if (e) return e;
-          }
-          return wantsWrite ? allowed(target, 'write') : ERRNO.SUCCESS;
-        };
-        const addFile = (target: Resolved, hostFd: number, pending?: FileEntry['pending']) => {
-          mem.setU32(
-            out,
-            ctx.fds.add({
-              kind: 'file',
-              hostFd,
-              real: target.real,
-              position: 0,
-              append: (fdflags & FDFLAGS.APPEND) !== 0,
-              closed: false,
-              rightsBase: base & FILE_RIGHTS,
-              rightsInheriting: 0n,
-              ...(pending ? { pending } : {}),
-            }),
-          );
-          return ERRNO.SUCCESS;
-        };
-        /** `st` undefined: known to be a directory (opened with O_DIRECTORY). */
-        const add = (target: Resolved, hostFd: number, st: Stats | undefined): number => {
-          if (st === undefined || st.isDirectory()) {
-            if (wantsWrite) {
-              ctx.files.close(hostFd);
-              return ERRNO.ISDIR;
-            }
-            // The directory as opened: every later use checks its path still names it.
-            let opened: Stats;
-            try {
-              opened = st ?? fstatSync(hostFd);
-            } finally {
-              ctx.files.close(hostFd);
-            }
-            const entry: DirEntry = {
-              kind: 'dir',
-              real: target.real,
-              preopen: dir.preopen,
-              isPreopen: false,
-              identity: { dev: opened.dev, ino: opened.ino },
-              rightsBase: base & DIRECTORY_RIGHTS,
-              rightsInheriting: inheriting,
-            };
-            mem.setU32(out, ctx.fds.add(entry));
-            return ERRNO.SUCCESS;
-          }
-          if (wantsDir) {
-            ctx.files.close(hostFd);
-            return ERRNO.NOTDIR;
-          }
-          return addFile(target, hostFd);
-        };
+        const append = (fdflags & FDFLAGS.APPEND) !== 0;
         const canRead = (base & FILE_READ_RIGHTS) !== 0n;
         const access = wantsWrite
           ? canRead
@@ -223,7 +253,7 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
         if (!create && !truncate) {
           const target = resolve(dir, pathPtr, pathLen, follow, false);
           if (typeof target === 'number') return target;
-          const e = decide(target);
+          const e = decideOpen(target, wantsRead, wantsWrite);
           if (e) return e;
           if (target.unchecked) {
             let hostFd: number;
@@ -238,16 +268,23 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
               hostFd = -1;
             }
             if (hostFd >= 0) {
-              if (wantsDir) return add(target, hostFd, undefined);
+              if (wantsDir) {
+                const o = { base, inheriting, wantsWrite, wantsDir, append };
+                return addOpened(out, dir, target, hostFd, undefined, o);
+              }
               // What it is (file or directory) is found out when it matters.
-              return addFile(target, hostFd, { base, inheriting, preopen: dir.preopen });
+              return addFile(out, target, hostFd, base, append, {
+                base,
+                inheriting,
+                preopen: dir.preopen,
+              });
             }
           }
         }
 
         const target = resolve(dir, pathPtr, pathLen, follow);
         if (typeof target === 'number') return target;
-        const e = decide(target);
+        const e = decideOpen(target, wantsRead, wantsWrite);
         if (e) return e;
         const existed = target.stat;
         if (existed === undefined && !create) return ERRNO.NOENT;
@@ -270,7 +307,8 @@ export function pathFunctions(ctx: WasiContext): Record<string, Fn> {
           ctx.files.close(hostFd);
           return ERRNO.ACCES;
         }
-        return add(target, hostFd, opened);
+        const o = { base, inheriting, wantsWrite, wantsDir, append };
+        return addOpened(out, dir, target, hostFd, opened, o);
       },
     ),
 

@@ -245,22 +245,21 @@ export function createWasi(options: WasiOptions): Wasi {
   };
 
   // Cancellation is noticed at the guest's next host call.
+  const enter = () => {
+    if (cancelled()) throw new Cancelled();
+  };
   const imports: Record<string, (...args: never[]) => number> = {};
   for (const name of PREVIEW1_FUNCTIONS) {
     const fn = own[name] as (...args: unknown[]) => number;
     if (!fn) throw new Error(`preview1 function ${name} is missing`);
     const inMemory = options.trial ? trialCheck(name, ctx) : undefined;
-    imports[name] = (
+    imports[name] =
       inMemory === undefined
-        ? (...a: unknown[]) => {
-            if (cancelled()) throw new Cancelled();
-            return fn(...a);
-          }
-        : (...a: unknown[]) => {
+        ? guarded(fn, enter)
+        : (((...a: unknown[]) => {
             if (!inMemory(a)) throw new Unsettled(name);
             return fn(...a);
-          }
-    ) as (...args: never[]) => number;
+          }) as (...args: never[]) => number);
   }
   return {
     imports,
