@@ -31,7 +31,7 @@ CHECK_NODE_VERSION=22.23.3
 # Components of our own written against the WIT worlds of Wassette's published
 # examples (examples/components/wassette), so that its users' tools are tested
 # under the names and schemas Wassette gives them.
-WASSETTE_WORLDS=(time-server-js get-weather-js context7-rs eval-py fetch-rs filesystem-rs)
+WASSETTE_WORLDS=(time-server-js get-weather-js context7-rs gomodule-go eval-py fetch-rs filesystem-rs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPONENTS="$ROOT/examples/components"
@@ -48,7 +48,7 @@ component_dir() {
   case "$1" in
     conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
     ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
-    time-server-js | get-weather-js | context7-rs | fetch-rs | filesystem-rs | eval-py)
+    time-server-js | get-weather-js | context7-rs | gomodule-go | fetch-rs | filesystem-rs | eval-py)
       printf '%s\n' "$COMPONENTS/wassette/$1"
       ;;
     *) printf '%s\n' "$COMPONENTS/$1" ;;
@@ -237,6 +237,13 @@ build_one() {
       # WIT is Wassette's Rust example's.
       sync_wasi_deps context7-rs cli clocks filesystem io random sockets
       build_js context7-rs context7.js context7-rs \
+        --disable fetch-event stdio random clocks
+      ;;
+    gomodule-go)
+      # Written in JavaScript (TinyGo's wasip2 target is not at hand); the
+      # WIT is Wassette's Go example's, including wasi:cli's imports.
+      sync_wasi_deps gomodule-go cli clocks filesystem io random sockets
+      build_js gomodule-go gomodule.js gomodule-go \
         --disable fetch-event stdio random clocks
       ;;
     fetch-rs | filesystem-rs)

@@ -97,6 +97,15 @@ const WASSETTE: Record<string, WassetteTool[]> = {
       options: ['topic', 'tokens'],
     },
   ],
+  // examples/gomodule-go/wit/world.wit: package microsoft:gomodule-go, no
+  // version, exported interface `gomodule`; the world includes wasi:cli's imports.
+  'gomodule-go': [
+    {
+      name: 'microsoft_gomodule-go_gomodule_get-latest-versions',
+      inputSchema: params('module-names'),
+    },
+    { name: 'microsoft_gomodule-go_gomodule_get-module-info', inputSchema: params('module-names') },
+  ],
   // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
   'eval-py': [
     { name: 'eval', inputSchema: params('expression') },
@@ -275,6 +284,18 @@ describe("Wassette's example worlds", () => {
           res.writeHead(404);
           res.end('Library not found');
         }
+      } else if (req.url?.startsWith('/goproxy/')) {
+        // A stand-in Go module proxy, with the protocol's case encoding.
+        const latest: Record<string, object> = {
+          '/goproxy/golang.org/x/net/@latest': { Version: 'v0.30.0', Time: '2024-10-01T00:00:00Z' },
+          '/goproxy/github.com/!burnt!sushi/toml/@latest': {
+            Version: 'v1.4.0',
+            Time: '2024-06-01T00:00:00Z',
+          },
+        };
+        const found = latest[req.url];
+        res.writeHead(found ? 200 : 404);
+        res.end(found ? JSON.stringify(found) : `not found: ${req.url}`);
       } else if (req.url === '/away') {
         res.writeHead(302, { location: `http://localhost:${port}/page` });
         res.end();
@@ -367,12 +388,15 @@ describe("Wassette's example worlds", () => {
         ),
         '--component',
         withPolicy(dir, 'context7-rs', apiPolicy(['CONTEXT7_API_URL', 'CONTEXT7_API_KEY'])),
+        '--component',
+        withPolicy(dir, 'gomodule-go', apiPolicy(['GOPROXY'])),
       ],
       {
         MCPKIT_CACHE_DIR: CACHE,
         OPENWEATHER_API_URL: weatherUrl,
         CONTEXT7_API_URL: `http://127.0.0.1:${port}`,
         CONTEXT7_API_KEY: 'ctx7-key',
+        GOPROXY: `http://127.0.0.1:${port}/goproxy,direct`,
       },
     );
     tools = (await conn.client.listTools()).tools;
@@ -730,6 +754,41 @@ describe("Wassette's example worlds", () => {
       );
       assert.equal(r.success, false);
       assert.match(r.error, /^HTTP 404: Library not found/);
+    });
+  });
+
+  describe('gomodule-go', () => {
+    const GO = 'microsoft_gomodule-go_gomodule_';
+
+    it('gets the latest versions from the proxy GOPROXY names', async () => {
+      const r = await call(conn, `${GO}get-latest-versions`, {
+        'module-names': 'golang.org/x/net, github.com/BurntSushi/toml example.com/none',
+      });
+      assert.equal(r.isError, undefined, text(r));
+      assert.deepEqual(JSON.parse(text(r)), {
+        'golang.org/x/net': 'v0.30.0',
+        'github.com/BurntSushi/toml': 'v1.4.0',
+        'example.com/none': {
+          error: 'HTTP 404: not found: /goproxy/example.com/none/@latest',
+        },
+      });
+    });
+
+    it('describes modules', async () => {
+      const r = await call(conn, `${GO}get-module-info`, { 'module-names': 'golang.org/x/net' });
+      assert.deepEqual(JSON.parse(text(r)), [
+        { module: 'golang.org/x/net', version: 'v0.30.0', time: '2024-10-01T00:00:00Z' },
+      ]);
+    });
+
+    it('refuses what is not a module path before asking anyone', async () => {
+      hits.length = 0;
+      const r = await call(conn, `${GO}get-latest-versions`, {
+        'module-names': '../../etc/passwd',
+      });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /not a module path/);
+      assert.deepEqual(hits, []);
     });
   });
 });
