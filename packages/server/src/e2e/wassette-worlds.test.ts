@@ -106,6 +106,8 @@ const WASSETTE: Record<string, WassetteTool[]> = {
     },
     { name: 'microsoft_gomodule-go_gomodule_get-module-info', inputSchema: params('module-names') },
   ],
+  // examples/brave-search-rs/wit/world.wit: world-level `search`.
+  'brave-search-rs': [{ name: 'search', inputSchema: params('query') }],
   // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
   'eval-py': [
     { name: 'eval', inputSchema: params('expression') },
@@ -214,19 +216,15 @@ function apiPolicy(keys: string[]): string {
 }
 
 const API_KEY = 'owm-test-key-4711';
+const BRAVE_KEY = 'brave-test-key-0815';
 
-/** get-weather-js's API key as a secret of the component in `dataDir`, kept apart from its policy. */
-async function weatherSecret(dataDir: string): Promise<void> {
-  await run(process.execPath, [
-    CLI,
-    'secret',
-    'set',
-    '--data-dir',
-    dataDir,
-    'get-weather-js',
-    `OPENWEATHER_API_KEY=${API_KEY}`,
-  ]);
+/** A secret of component `id` in `dataDir`, kept apart from its policy. */
+async function setSecret(dataDir: string, id: string, key: string, value: string): Promise<void> {
+  await run(process.execPath, [CLI, 'secret', 'set', '--data-dir', dataDir, id, `${key}=${value}`]);
 }
+
+const weatherSecret = (dataDir: string) =>
+  setSecret(dataDir, 'get-weather-js', 'OPENWEATHER_API_KEY', API_KEY);
 
 const structured = (r: { structuredContent?: unknown }) =>
   (r.structuredContent as { result: Json }).result;
@@ -284,6 +282,31 @@ describe("Wassette's example worlds", () => {
           res.writeHead(404);
           res.end('Library not found');
         }
+      } else if (req.url?.startsWith('/res/v1/web/search')) {
+        // A stand-in for Brave's web search API.
+        const q = new URL(req.url, 'http://x').searchParams.get('q');
+        res.setHeader('content-type', 'application/json');
+        if (req.headers['x-subscription-token'] !== BRAVE_KEY) {
+          res.writeHead(401);
+          res.end('{"error":"invalid subscription token"}');
+        } else {
+          res.end(
+            JSON.stringify({
+              web: {
+                results:
+                  q === 'webassembly'
+                    ? [
+                        {
+                          title: '<strong>WebAssembly</strong>',
+                          url: 'https://webassembly.org/',
+                          description: 'A binary instruction format &amp; more',
+                        },
+                      ]
+                    : [],
+              },
+            }),
+          );
+        }
       } else if (req.url?.startsWith('/goproxy/')) {
         // A stand-in Go module proxy, with the protocol's case encoding.
         const latest: Record<string, object> = {
@@ -339,6 +362,7 @@ describe("Wassette's example worlds", () => {
 
     const dir = tempDir('mcpkit-wassette-');
     await weatherSecret(join(dir, 'data'));
+    await setSecret(join(dir, 'data'), 'brave-search-rs', 'BRAVE_SEARCH_API_KEY', BRAVE_KEY);
     fsRoot = join(dir, 'files');
     mkdirSync(join(fsRoot, 'work', 'notes', 'deep'), { recursive: true });
     mkdirSync(join(fsRoot, 'docs'), { recursive: true });
@@ -390,6 +414,12 @@ describe("Wassette's example worlds", () => {
         withPolicy(dir, 'context7-rs', apiPolicy(['CONTEXT7_API_URL', 'CONTEXT7_API_KEY'])),
         '--component',
         withPolicy(dir, 'gomodule-go', apiPolicy(['GOPROXY'])),
+        '--component',
+        withPolicy(
+          dir,
+          'brave-search-rs',
+          apiPolicy(['BRAVE_SEARCH_API_URL', 'BRAVE_SEARCH_API_KEY']),
+        ),
       ],
       {
         MCPKIT_CACHE_DIR: CACHE,
@@ -397,6 +427,7 @@ describe("Wassette's example worlds", () => {
         CONTEXT7_API_URL: `http://127.0.0.1:${port}`,
         CONTEXT7_API_KEY: 'ctx7-key',
         GOPROXY: `http://127.0.0.1:${port}/goproxy,direct`,
+        BRAVE_SEARCH_API_URL: `http://127.0.0.1:${port}`,
       },
     );
     tools = (await conn.client.listTools()).tools;
@@ -789,6 +820,21 @@ describe("Wassette's example worlds", () => {
       assert.equal(r.isError, true);
       assert.match(text(r), /not a module path/);
       assert.deepEqual(hits, []);
+    });
+  });
+
+  describe('brave-search-rs', () => {
+    it('searches with the key from its secret and answers Markdown', async () => {
+      const r = await call(conn, 'search', { query: 'webassembly' });
+      assert.equal(r.isError, undefined, text(r));
+      assert.equal(
+        text(r),
+        '1. [WebAssembly](https://webassembly.org/)\n   A binary instruction format & more',
+      );
+      assert.equal(
+        text(await call(conn, 'search', { query: 'nothing' })),
+        'No results for "nothing".',
+      );
     });
   });
 });
