@@ -31,8 +31,8 @@ CHECK_NODE_VERSION=22.23.3
 # Components of our own written against the WIT worlds of Wassette's published
 # examples (examples/components/wassette), so that its users' tools are tested
 # under the names and schemas Wassette gives them.
-WASSETTE_WORLDS=(time-server-js get-weather-js context7-rs gomodule-go brave-search-rs eval-py fetch-rs
-  filesystem-rs)
+WASSETTE_WORLDS=(time-server-js get-weather-js context7-rs gomodule-go brave-search-rs arxiv-rs eval-py
+  fetch-rs filesystem-rs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMPONENTS="$ROOT/examples/components"
@@ -49,8 +49,8 @@ component_dir() {
   case "$1" in
     conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
     ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
-    time-server-js | get-weather-js | context7-rs | gomodule-go | brave-search-rs | fetch-rs | \
-      filesystem-rs | eval-py)
+    time-server-js | get-weather-js | context7-rs | gomodule-go | brave-search-rs | arxiv-rs | \
+      fetch-rs | filesystem-rs | eval-py)
       printf '%s\n' "$COMPONENTS/wassette/$1"
       ;;
     *) printf '%s\n' "$COMPONENTS/$1" ;;
@@ -234,13 +234,14 @@ build_one() {
       build_js get-weather-js weather.js get-weather-js \
         --disable fetch-event stdio random clocks
       ;;
-    context7-rs | brave-search-rs)
+    context7-rs | brave-search-rs | arxiv-rs)
       # Written in JavaScript (fetch() and JSON come with the engine); the
       # WIT is Wassette's Rust example's.
       sync_wasi_deps "$1" cli clocks filesystem io random sockets
       case "$1" in
         context7-rs) build_js context7-rs context7.js context7-rs --disable fetch-event stdio random clocks ;;
         brave-search-rs) build_js brave-search-rs search.js brave-search-rs --disable fetch-event stdio random clocks ;;
+        arxiv-rs) build_js arxiv-rs arxiv.js arxiv-rs --disable fetch-event stdio random clocks ;;
       esac
       ;;
     gomodule-go)

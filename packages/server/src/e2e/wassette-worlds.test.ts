@@ -108,6 +108,25 @@ const WASSETTE: Record<string, WassetteTool[]> = {
   ],
   // examples/brave-search-rs/wit/world.wit: world-level `search`.
   'brave-search-rs': [{ name: 'search', inputSchema: params('query') }],
+  // examples/arxiv-rs/wit/world.wit: three world-level functions.
+  'arxiv-rs': [
+    {
+      name: 'search-papers',
+      inputSchema: {
+        type: 'object',
+        properties: {
+          query: str,
+          'max-results': { type: 'number' },
+          'date-from': str,
+          categories: str,
+        },
+        required: ['query', 'max-results', 'date-from', 'categories'],
+      },
+      integers: { 'max-results': 'u32' },
+    },
+    { name: 'download-paper', inputSchema: params('id') },
+    { name: 'read-paper', inputSchema: params('id') },
+  ],
   // examples/eval-py/wit/world.wit: world-level `eval` and `exec`.
   'eval-py': [
     { name: 'eval', inputSchema: params('expression') },
@@ -226,6 +245,24 @@ async function setSecret(dataDir: string, id: string, key: string, value: string
 const weatherSecret = (dataDir: string) =>
   setSecret(dataDir, 'get-weather-js', 'OPENWEATHER_API_KEY', API_KEY);
 
+/** One paper, as arXiv's API answers. */
+const ATOM = `<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry>
+    <id>http://arxiv.org/abs/2301.00001v1</id>
+    <updated>2023-01-02T00:00:00Z</updated>
+    <published>2022-12-30T00:00:00Z</published>
+    <title>Sandboxing  Tools
+      for Agents</title>
+    <summary>We study &amp; compare sandboxes.</summary>
+    <author><name>Ada Lovelace</name></author>
+    <author><name>Alan Turing</name></author>
+    <category term="cs.CR" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="cs.AI" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>
+</feed>`;
+const PDF = [...new TextEncoder().encode('%PDF-1.4\n'), 0, 255, 10];
+
 const structured = (r: { structuredContent?: unknown }) =>
   (r.structuredContent as { result: Json }).result;
 
@@ -236,6 +273,7 @@ describe("Wassette's example worlds", () => {
   let port = 0;
   const hits: string[] = [];
   const context7Auth: string[] = [];
+  const arxivQueries: URLSearchParams[] = [];
   let weather: Server;
   let weatherUrl = '';
   const weatherHits: string[] = [];
@@ -307,6 +345,14 @@ describe("Wassette's example worlds", () => {
             }),
           );
         }
+      } else if (req.url?.startsWith('/api/query?')) {
+        // A stand-in for arXiv's Atom query API.
+        arxivQueries.push(new URL(req.url, 'http://x').searchParams);
+        res.setHeader('content-type', 'application/atom+xml');
+        res.end(ATOM);
+      } else if (req.url === '/pdf/2301.00001') {
+        res.setHeader('content-type', 'application/pdf');
+        res.end(Buffer.from(PDF));
       } else if (req.url?.startsWith('/goproxy/')) {
         // A stand-in Go module proxy, with the protocol's case encoding.
         const latest: Record<string, object> = {
@@ -415,6 +461,8 @@ describe("Wassette's example worlds", () => {
         '--component',
         withPolicy(dir, 'gomodule-go', apiPolicy(['GOPROXY'])),
         '--component',
+        withPolicy(dir, 'arxiv-rs', apiPolicy(['ARXIV_API_URL'])),
+        '--component',
         withPolicy(
           dir,
           'brave-search-rs',
@@ -428,6 +476,7 @@ describe("Wassette's example worlds", () => {
         CONTEXT7_API_KEY: 'ctx7-key',
         GOPROXY: `http://127.0.0.1:${port}/goproxy,direct`,
         BRAVE_SEARCH_API_URL: `http://127.0.0.1:${port}`,
+        ARXIV_API_URL: `http://127.0.0.1:${port}`,
       },
     );
     tools = (await conn.client.listTools()).tools;
@@ -835,6 +884,53 @@ describe("Wassette's example worlds", () => {
         text(await call(conn, 'search', { query: 'nothing' })),
         'No results for "nothing".',
       );
+    });
+  });
+
+  describe('arxiv-rs', () => {
+    it('searches, with the date and categories in the query it sends', async () => {
+      arxivQueries.length = 0;
+      const r = await call(conn, 'search-papers', {
+        query: 'sandbox',
+        'max-results': 5,
+        'date-from': '20221201',
+        categories: 'cs.CR, cs.AI',
+      });
+      assert.equal(r.isError, undefined, text(r));
+      assert.equal(
+        text(r),
+        '- **Sandboxing Tools for Agents** (2301.00001v1, 2022-12-30)\n  Ada Lovelace, Alan Turing',
+      );
+      assert.equal(
+        arxivQueries[0]?.get('search_query'),
+        '(sandbox) AND submittedDate:[202212010000 TO 999912312359] AND (cat:cs.CR OR cat:cs.AI)',
+      );
+      assert.equal(arxivQueries[0]?.get('max_results'), '5');
+    });
+
+    it('reads a paper', async () => {
+      const r = await call(conn, 'read-paper', { id: '2301.00001' });
+      assert.match(text(r), /^# Sandboxing Tools for Agents\n/);
+      assert.match(text(r), /- categories: cs.CR, cs.AI\n\nWe study & compare sandboxes.$/);
+    });
+
+    it('downloads a PDF as list<u8>: an array of bytes, as the output schema says', async () => {
+      const r = await call(conn, 'download-paper', { id: '2301.00001' });
+      assert.equal(r.isError, undefined, text(r));
+      assert.deepEqual(structured(r), { ok: PDF });
+      const ok = (tool('download-paper').outputSchema as Json).properties.result.oneOf[0];
+      assert.deepEqual(ok.properties.ok, {
+        type: 'array',
+        items: { type: 'integer', minimum: 0, maximum: 255 },
+      });
+    });
+
+    it('refuses what is not an arXiv id before any request', async () => {
+      hits.length = 0;
+      const r = await call(conn, 'download-paper', { id: '../../etc/passwd' });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /not an arXiv id/);
+      assert.deepEqual(hits, []);
     });
   });
 });
