@@ -31,7 +31,7 @@ CHECK_NODE_VERSION=22.23.3
 # Components of our own written against the WIT worlds of Wassette's published
 # examples (examples/components/wassette), so that its users' tools are tested
 # under the names and schemas Wassette gives them.
-WASSETTE_WORLDS=(time-server-js get-weather-js context7-rs gomodule-go brave-search-rs arxiv-rs eval-py
+WASSETTE_WORLDS=(time-server-js get-weather-js get-open-meteo-weather-js context7-rs gomodule-go brave-search-rs arxiv-rs eval-py
   fetch-rs filesystem-rs)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,7 +49,7 @@ component_dir() {
   case "$1" in
     conformance) printf '%s\n' "$ROOT/packages/server/test/conformance" ;;
     ask-js) printf '%s\n' "$ROOT/packages/server/test/guests/ask-js" ;;
-    time-server-js | get-weather-js | context7-rs | gomodule-go | brave-search-rs | arxiv-rs | \
+    time-server-js | get-weather-js | get-open-meteo-weather-js | context7-rs | gomodule-go | brave-search-rs | arxiv-rs | \
       fetch-rs | filesystem-rs | eval-py)
       printf '%s\n' "$COMPONENTS/wassette/$1"
       ;;
@@ -181,6 +181,16 @@ build_py() {
     rm -rf __pycache__)
 }
 
+# The source file of a JavaScript component of Wassette's worlds.
+js_source() {
+  case "$1" in
+    context7-rs) printf 'context7.js\n' ;;
+    brave-search-rs) printf 'search.js\n' ;;
+    arxiv-rs) printf 'arxiv.js\n' ;;
+    get-open-meteo-weather-js) printf 'weather.js\n' ;;
+  esac
+}
+
 build_one() {
   case "$1" in
     time-js)
@@ -234,15 +244,12 @@ build_one() {
       build_js get-weather-js weather.js get-weather-js \
         --disable fetch-event stdio random clocks
       ;;
-    context7-rs | brave-search-rs | arxiv-rs)
-      # Written in JavaScript (fetch() and JSON come with the engine); the
-      # WIT is Wassette's Rust example's.
+    context7-rs | brave-search-rs | arxiv-rs | get-open-meteo-weather-js)
+      # JavaScript (fetch() and JSON come with the engine) on the WIT of
+      # Wassette's examples, some of them written in Rust there; they read
+      # wasi:cli/environment, whose package needs the others to parse.
       sync_wasi_deps "$1" cli clocks filesystem io random sockets
-      case "$1" in
-        context7-rs) build_js context7-rs context7.js context7-rs --disable fetch-event stdio random clocks ;;
-        brave-search-rs) build_js brave-search-rs search.js brave-search-rs --disable fetch-event stdio random clocks ;;
-        arxiv-rs) build_js arxiv-rs arxiv.js arxiv-rs --disable fetch-event stdio random clocks ;;
-      esac
+      build_js "$1" "$(js_source "$1")" "$1" --disable fetch-event stdio random clocks
       ;;
     gomodule-go)
       # Written in JavaScript (TinyGo's wasip2 target is not at hand); the

@@ -353,6 +353,34 @@ describe("Wassette's example worlds", () => {
       } else if (req.url === '/pdf/2301.00001') {
         res.setHeader('content-type', 'application/pdf');
         res.end(Buffer.from(PDF));
+      } else if (req.url?.startsWith('/v1/search?')) {
+        // Stand-ins for Open-Meteo's geocoding and forecast APIs.
+        const name = new URL(req.url, 'http://x').searchParams.get('name');
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify(
+            name === 'Toronto'
+              ? {
+                  results: [
+                    { name: 'Toronto', country: 'Canada', latitude: 43.7, longitude: -79.42 },
+                  ],
+                }
+              : {},
+          ),
+        );
+      } else if (req.url?.startsWith('/v1/forecast?')) {
+        const q = new URL(req.url, 'http://x').searchParams;
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            current: {
+              temperature_2m: 7.5,
+              relative_humidity_2m: 70,
+              wind_speed_10m: 3.2,
+              weather_code: q.get('latitude') === '43.7' ? 3 : 0,
+            },
+          }),
+        );
       } else if (req.url?.startsWith('/goproxy/')) {
         // A stand-in Go module proxy, with the protocol's case encoding.
         const latest: Record<string, object> = {
@@ -931,6 +959,60 @@ describe("Wassette's example worlds", () => {
       assert.equal(r.isError, true);
       assert.match(text(r), /not an arXiv id/);
       assert.deepEqual(hits, []);
+    });
+  });
+
+  describe('get-open-meteo-weather-js', () => {
+    // Its tool is `get-weather`, as get-weather-js's is, so it gets a server
+    // of its own here, and beside it get-weather-js shows how a clash is named.
+    let meteo: Connected;
+    before(async () => {
+      const dir = tempDir('mcpkit-wassette-meteo-');
+      meteo = await stdioClient(
+        [
+          '--data-dir',
+          join(dir, 'data'),
+          '--no-builtin-tools',
+          '--component',
+          withPolicy(
+            dir,
+            'get-open-meteo-weather-js',
+            apiPolicy(['OPEN_METEO_GEOCODING_URL', 'OPEN_METEO_API_URL']),
+          ),
+          '--component',
+          withPolicy(dir, 'get-weather-js', apiPolicy([])),
+        ],
+        {
+          MCPKIT_CACHE_DIR: CACHE,
+          OPEN_METEO_GEOCODING_URL: `http://127.0.0.1:${port}`,
+          OPEN_METEO_API_URL: `http://127.0.0.1:${port}`,
+        },
+      );
+    });
+    after(async () => {
+      await meteo?.close();
+    });
+
+    it('lists `get-weather` with the schema Wassette gives it, and names the clash', async () => {
+      const listed = (await meteo.client.listTools()).tools;
+      assert.deepEqual(listed.map((t) => t.name).sort(), [
+        'get-weather',
+        'get-weather-js__get-weather',
+      ]);
+      // examples/get-open-meteo-weather-js/wit/mcp.wit: world-level `get-weather(city)`.
+      assert.deepEqual(
+        toolNamed(listed, 'get-weather').inputSchema,
+        asMcpkit({ name: 'get-weather', inputSchema: params('city') }),
+      );
+    });
+
+    it('gets the weather of a city it finds', async () => {
+      const r = await call(meteo, 'get-weather', { city: 'Toronto' });
+      assert.equal(r.isError, undefined, text(r));
+      assert.equal(text(r), 'Toronto, Canada: overcast; 7.5 °C; humidity 70%; wind 3.2 m/s');
+      const none = await call(meteo, 'get-weather', { city: 'Atlantis' });
+      assert.equal(none.isError, true);
+      assert.equal(text(none), 'no place called Atlantis');
     });
   });
 });
