@@ -77,7 +77,10 @@ export async function loadComponent(
   policyPath?: string,
 ): Promise<ComponentSummary> {
   return withApp(options, async (app) => {
-    return summary(app, await app.manager.load(path, policyPath ? { policyPath } : {}));
+    return summary(
+      app,
+      await app.manager.load(path, { operator: true, ...(policyPath ? { policyPath } : {}) }),
+    );
   });
 }
 

@@ -89,7 +89,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }
   for (const path of options.components ?? []) {
     try {
-      const c = await app.manager.load(resolve(path));
+      const c = await app.manager.load(path, { operator: true });
       log.info(
         { component: c.meta.id, tools: c.guest.tools.map((t) => t.name) },
         'loaded component',
