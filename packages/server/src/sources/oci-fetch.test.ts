@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,7 +15,7 @@ import type { SourceContext } from './source-context.js';
 import type { SourceError } from './source-error.js';
 import { SourceHttp } from './source-http.js';
 import { type OciSource, parseSource } from './source-ref.js';
-import { startRegistry, type TestRegistry } from './testing-registry.js';
+import { cosign, cosignKeyPair, startRegistry, type TestRegistry } from './testing-registry.js';
 
 const wasm = readFileSync(example('echo'));
 const tools = readFileSync(join(example('echo'), '..', 'echo.tools.json'), 'utf8');
@@ -138,5 +139,41 @@ test('htpasswd registry: anonymous is refused, credentials from DOCKER_CONFIG wo
       );
       return true;
     },
+  );
+});
+
+test('a cosign signature is found under the sha256-<hex>.sig tag, payload and annotation intact', async () => {
+  const client = new RegistryClient({ http, registry: open.host, repository: 'tools/signed' });
+  const pushed = await pushArtifact(client, '1', { wasm, manifestText: tools });
+  const dir = tempDir('mcpkit-cosign-');
+  const keys = cosignKeyPair(dir);
+  cosign(
+    [
+      'sign',
+      '--key',
+      keys.key,
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      `${open.host}/tools/signed@${pushed.digest}`,
+    ],
+    dir,
+  );
+  const got = await fetchOci(oci(`oci://${open.host}/tools/signed:1`), ctx());
+  assert.equal(got.evidence.evidence.length, 1);
+  const sig = got.evidence.evidence[0]!;
+  assert.equal(sig.kind, 'cosign-signature');
+  if (sig.kind !== 'cosign-signature') return;
+  assert.equal(sig.origin, `oci://${open.host}/tools/signed:sha256-${pushed.digest.slice(7)}.sig`);
+  const payload = JSON.parse(Buffer.from(sig.payload).toString('utf8'));
+  assert.equal(payload.critical.image['docker-manifest-digest'], pushed.digest);
+  // What was collected is what cosign signed: the key verifies it.
+  assert.ok(
+    verify(
+      'sha256',
+      sig.payload,
+      readFileSync(keys.pub, 'utf8'),
+      Buffer.from(sig.signature, 'base64'),
+    ),
   );
 });
