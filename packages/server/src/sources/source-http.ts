@@ -69,7 +69,7 @@ export class SourceHttp {
         },
         signal,
         {
-          ...(req.maxBytes !== undefined ? { maxResponseBytes: req.maxBytes } : {}),
+          maxResponseBytes: req.maxBytes ?? this.settings.maxBytes,
           ...(req.onProgress ? { onProgress: req.onProgress } : {}),
         },
       );
