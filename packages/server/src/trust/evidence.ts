@@ -39,6 +39,12 @@ export interface ArtifactEvidence {
   operator: boolean;
   /** Real path for file sources. */
   localPath?: string;
+  /**
+   * The wasm bytes. A message-signature bundle (cosign sign-blob) signs the
+   * bytes themselves, so it can only be checked with them; when absent,
+   * they are read from localPath.
+   */
+  bytes?: Uint8Array;
   /** Signatures and bundles the fetcher found. */
   evidence: Evidence[];
 }
