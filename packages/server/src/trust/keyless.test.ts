@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ArtifactEvidence } from './evidence.js';
 import { compileTrust } from './extension.js';
 import type { CompiledTrust } from './model.js';
+import { cosignVerifyKeyless } from './testing-cosign.js';
 import {
   type BundleOptions,
   keylessBundle,
@@ -200,6 +201,33 @@ describe('keyless bundles', () => {
     );
     assert.ok(!d.allowed);
     assert.match(d.reason, /not this artifact/);
+  });
+});
+
+describe('the test instance is one cosign accepts', () => {
+  it('cosign verify-blob verifies a test keyless bundle against the test trusted root, and refuses another identity', async () => {
+    const bundlePath = join(dir, 'cross.sigstore.json');
+    const file = join(dir, 'cross.wasm');
+    writeFileSync(file, wasm);
+    writeFileSync(bundlePath, JSON.stringify(await keylessBundle(wasm, opts())));
+    assert.doesNotThrow(() =>
+      cosignVerifyKeyless(dir, {
+        bundle: bundlePath,
+        file,
+        trustedRoot: rootPath,
+        identity: ID,
+        issuer: ISSUER,
+      }),
+    );
+    assert.throws(() =>
+      cosignVerifyKeyless(dir, {
+        bundle: bundlePath,
+        file,
+        trustedRoot: rootPath,
+        identity: 'mallory@example.com',
+        issuer: ISSUER,
+      }),
+    );
   });
 });
 
