@@ -14,7 +14,7 @@ export type GlobFlavour = 'source' | 'identity';
 const cache = new Map<string, RegExp>();
 
 function escapeRe(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+  return /[\\^$.*+?()[\]{}|]/.test(c) ? `\\${c}` : c;
 }
 
 export function globToRegExp(pattern: string, flavour: GlobFlavour): RegExp {

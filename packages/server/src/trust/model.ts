@@ -1,6 +1,7 @@
 // The compiled `trust:` section of a server policy.
 
 import type { KeyObject } from 'node:crypto';
+import type { SourceRef } from '@mcpkit/wasm-policy';
 
 export interface KeySigner {
   readonly kind: 'key';
@@ -29,6 +30,7 @@ export interface SourceRule {
   readonly name: string;
   /** JSON pointer of the rule in the policy (for explain). */
   readonly pointer: string;
+  readonly at?: SourceRef;
   readonly match: readonly string[];
   readonly signers: readonly Signer[];
   readonly digestPin: boolean;

@@ -301,6 +301,7 @@ function readRule(
   return {
     name: name ?? `trust.sources[${index}]`,
     pointer,
+    at: ctx.ref(pointer),
     match,
     signers,
     digestPin,

@@ -1,6 +1,8 @@
 // The `trust:` section as parsed (plain data, paths absolute), before keys
 // are turned into key objects by compile.
 
+import type { SourceRef } from '@mcpkit/wasm-policy';
+
 export interface KeySignerSpec {
   readonly kind: 'key';
   readonly id: string;
@@ -22,6 +24,8 @@ export type SignerSpec = KeySignerSpec | KeylessSignerSpec;
 export interface SourceRuleSpec {
   readonly name: string;
   readonly pointer: string;
+  /** Where the rule is written (file, line, column). */
+  readonly at?: SourceRef;
   readonly match: readonly string[];
   readonly signers: readonly SignerSpec[];
   readonly digestPin: boolean;

@@ -43,9 +43,9 @@ function hexOf(digest: string | undefined): string | undefined {
 function errorText(e: unknown): string {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    return typeof code === 'string' && !e.message.includes(code)
-      ? `${code}: ${e.message}`
-      : e.message;
+    const text =
+      typeof code === 'string' && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+    return e.cause instanceof Error ? `${text} (${errorText(e.cause)})` : text;
   }
   return String(e);
 }

@@ -63,3 +63,52 @@ export function cosignSignBlob(
   );
   return bundle;
 }
+
+/**
+ * `cosign verify-blob` of a keyless bundle against a trusted root file (so
+ * cosign asks no TUF repository); throws when cosign refuses it.
+ */
+export function cosignVerifyKeyless(
+  dir: string,
+  o: { bundle: string; file: string; trustedRoot: string; identity: string; issuer: string },
+): string {
+  return cosign(
+    [
+      'verify-blob',
+      '--bundle',
+      o.bundle,
+      '--new-bundle-format',
+      '--trusted-root',
+      o.trustedRoot,
+      '--certificate-identity',
+      o.identity,
+      '--certificate-oidc-issuer',
+      o.issuer,
+      '--insecure-ignore-sct',
+      o.file,
+    ],
+    dir,
+  );
+}
+
+/** `cosign verify-blob --key` of a keyed Sigstore bundle, offline; throws when cosign refuses it. */
+export function cosignVerifyKeyed(
+  dir: string,
+  o: { key: string; bundle: string; file: string; trustedRoot: string },
+): string {
+  return cosign(
+    [
+      'verify-blob',
+      '--key',
+      o.key,
+      '--bundle',
+      o.bundle,
+      '--new-bundle-format',
+      '--trusted-root',
+      o.trustedRoot,
+      '--insecure-ignore-tlog=true',
+      o.file,
+    ],
+    dir,
+  );
+}
