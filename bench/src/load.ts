@@ -5,6 +5,7 @@
 // from the content-addressed cache, its digest checked again), next to a
 // plain `fetch` of the same manifest and blob without any checks.
 
+import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,13 @@ import type {
   OciSource,
   parseSource as parseFn,
 } from '../../packages/server/src/sources/source-ref.js';
-import type { startRegistry as startFn } from '../../packages/server/src/sources/testing-registry.js';
+import type {
+  cosign as cosignFn,
+  cosignKeyPair as keyPairFn,
+  startRegistry as startFn,
+} from '../../packages/server/src/sources/testing-registry.js';
+import type { compileTrust as compileTrustFn } from '../../packages/server/src/trust/extension.js';
+import type { decideTrust as decideTrustFn } from '../../packages/server/src/trust/verify.js';
 import { measureAsync, printTable, type Report, type Row, wantsJson } from './harness.js';
 
 const src = (path: string) =>
@@ -38,6 +45,19 @@ const { SourceHttp } = (await import(src('source-http.js'))) as {
 const { parseSource } = (await import(src('source-ref.js'))) as { parseSource: typeof parseFn };
 const { startRegistry } = (await import(src('testing-registry.js'))) as {
   startRegistry: typeof startFn;
+};
+
+const trustMod = (path: string) =>
+  new URL(`../../packages/server/dist/trust/${path}`, import.meta.url).href;
+const { compileTrust } = (await import(trustMod('extension.js'))) as {
+  compileTrust: typeof compileTrustFn;
+};
+const { decideTrust } = (await import(trustMod('verify.js'))) as {
+  decideTrust: typeof decideTrustFn;
+};
+const { cosign, cosignKeyPair } = (await import(src('testing-registry.js'))) as {
+  cosign: typeof cosignFn;
+  cosignKeyPair: typeof keyPairFn;
 };
 
 const WASM = new URL('../../examples/components/time-js/time-js.wasm', import.meta.url);
@@ -83,6 +103,67 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
       },
       { iterations, warmup: 2 },
     );
+    // verify-keyed: the trust decision on a cosign signature of the artifact
+    // (made by the cosign CLI, found under the .sig tag), next to one
+    // node:crypto verify of the same payload and signature.
+    const keys = cosignKeyPair(dir);
+    cosign(
+      [
+        'sign',
+        '--key',
+        keys.key,
+        '--tlog-upload=false',
+        '--allow-insecure-registry',
+        '--allow-http-registry',
+        `${registry.host}/tools/time@${pushed.digest}`,
+      ],
+      dir,
+    );
+    const signedArtifact = await fetchOci(ref, { http, cache: warm, operator: false });
+    const pem = readFileSync(keys.pub, 'utf8');
+    const trust = compileTrust({
+      sources: [
+        {
+          name: 'bench',
+          pointer: '/trust/sources/0',
+          match: [`oci://${registry.host}/tools/**`],
+          signers: [{ kind: 'key', id: 'bench', pem, from: keys.pub }],
+          digestPin: false,
+          deny: false,
+        },
+      ],
+      allowDirs: [],
+      fetch: { network: [] },
+    });
+    const first = await decideTrust(signedArtifact.evidence, trust, []);
+    if (!first.allowed) throw new Error(`the bench signature does not verify: ${first.reason}`);
+    const sig = signedArtifact.evidence.evidence[0] as { payload: Uint8Array; signature: string };
+    const keyed = await measureAsync(() => decideTrust(signedArtifact.evidence, trust, []), {
+      iterations: iterations * 10,
+      warmup: 20,
+    });
+    const publicKey = createPublicKey(pem);
+    const raw = await measureAsync(
+      async () => verify('sha256', sig.payload, publicKey, Buffer.from(sig.signature, 'base64')),
+      {
+        iterations: iterations * 10,
+        warmup: 20,
+      },
+    );
+    const verifyRows: Row[] = [];
+    verifyRows.push({
+      case: 'verify-keyed',
+      impl: 'node:crypto',
+      median_ns: raw.median,
+      p99_ns: raw.p99,
+    });
+    verifyRows.push({
+      case: 'verify-keyed',
+      impl: 'mcpkit',
+      median_ns: keyed.median,
+      p99_ns: keyed.p99,
+      ratio_to_crypto: keyed.median / raw.median,
+    });
     const bytes = wasm.byteLength;
     for (const [c, m] of [
       ['load-oci-cold', cold],
@@ -98,6 +179,7 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
         ratio_to_fetch: m.median / peer.median,
       });
     }
+    rows.push(...verifyRows);
   } finally {
     await registry.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -114,7 +196,9 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
       '\nmcpkit: tag -> manifest (digest computed), cosign .sig tag and referrers looked up, the wasm blob\n' +
         'through the egress service (policy per hop, pinned address, size cap) with its digest verified and\n' +
         'written to the cache (cold), or read from the cache and verified again (cached). fetch: the manifest\n' +
-        'by tag and the blob, no checks, nothing written.\n',
+        'by tag and the blob, no checks, nothing written. verify-keyed: the trust decision on the cosign\n' +
+        'signature (rule match, payload digest check, @sigstore/verify) vs one node:crypto verify (× fetch\n' +
+        'does not apply to that row; see ratio_to_crypto in --json).\n',
     );
   }
   return report;

@@ -22,7 +22,8 @@ import { PolicyError, serverPolicyFrom, serverRegistry } from './policies.js';
 import { openSecretStore } from './secret-stores.js';
 import type { SecretStore, SecretStoreKind } from './secrets.js';
 import { type AuditSink, McpkitServer } from './server.js';
-import { SourceLoader, type SourceLoaderOptions } from './sources/source-loader.js';
+import { sourceLoader } from './sources/server-sources.js';
+import type { SourceLoaderOptions } from './sources/source-loader.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
 export interface AppOptions {
@@ -101,9 +102,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const read = options.policyFile
     ? await readServerPolicy(options.policyFile, registry)
     : undefined;
+  const allowDirs = (options.allowDirs ?? []).map((d) => resolve(d));
   const serverPolicy = serverPolicyFrom({
     ...(read ? { document: read.document } : {}),
-    allowDirs: (options.allowDirs ?? []).map((d) => resolve(d)),
+    allowDirs,
     allowHosts: options.allowHosts ?? [],
     registry,
   });
@@ -154,7 +156,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     notice: (component, message) => options.logger.warn({ component }, message),
     secrets,
     history,
-    sources: new SourceLoader({ dataDir: store.dir, ...options.sources }),
+    sources: await sourceLoader(store.dir, serverPolicy, registry, allowDirs, options.sources),
   });
   const problems = await manager.restore();
   // Secrets changed by `mcpkit secret set` while serving apply without a restart.

@@ -284,6 +284,18 @@ policy
   .option('--env <key>', 'decide reading an environment variable')
   .option('--tool <name>', 'decide calling a tool (mcp.tools)')
   .option('--args <json>', 'arguments for --tool, as JSON')
+  .option(
+    '--source <source>',
+    'decide loading a component from a path, file://, https:// or oci:// URI (trust)',
+  )
+  .option(
+    '--identity <identity>',
+    'for --source: a keyless signer identity (email or URI) to check',
+  )
+  .option('--issuer <issuer>', 'for --source: the OIDC issuer of --identity')
+  .option('--key <id>', 'for --source: a signing key id of the trust section to check')
+  .option('--operator', 'for --source: loaded by the operator (serve --component), not a client')
+  .option('--allow-dir <dir...>', 'for --source: directories the server is started with')
   .option('--json', 'print the decision as JSON')
   .description('print the decision the policy makes for one request, and the rule that made it')
   .action(async (file: string, o) => {
@@ -297,9 +309,19 @@ policy
     else if (o.env) query = { kind: 'env', key: o.env };
     else if (o.tool)
       query = { kind: 'tool', name: o.tool, ...(o.args ? { args: parseJsonArg(o.args) } : {}) };
+    else if (o.source)
+      query = {
+        kind: 'trust',
+        source: o.source,
+        ...(o.identity ? { identity: o.identity } : {}),
+        ...(o.issuer ? { issuer: o.issuer } : {}),
+        ...(o.key ? { key: o.key } : {}),
+        ...(o.operator ? { operator: true } : {}),
+        ...(o.allowDir ? { allowDirs: o.allowDir } : {}),
+      };
     else {
       err(
-        'say what to explain: --storage read|write <path>, --network <url>, --env <key> or --tool <name>',
+        'say what to explain: --storage read|write <path>, --network <url>, --env <key>, --tool <name> or --source <source>',
       );
       process.exitCode = EXIT.usage;
       return;
@@ -311,6 +333,7 @@ policy
       out(`${d.allowed ? 'allowed' : 'denied'}: ${d.reason}`);
       if (d.rule)
         out(`  rule: ${d.rule.file ?? file}:${d.rule.line}:${d.rule.column} ${d.rule.pointer}`);
+      for (const req of r.requires ?? []) out(`  requires: ${req}`);
     }
     process.exitCode = r.decision.allowed ? EXIT.ok : EXIT.failed;
   });

@@ -21,17 +21,23 @@ import { stringify } from 'yaml';
 import { accessExtension, roleExtension } from './access/extension.js';
 import { BUILTIN_NAMES } from './builtin-tools.js';
 import { mcpExtension } from './mcp-extension/index.js';
+import { trustExtension } from './trust/extension.js';
 
 /**
  * Every extension the server understands: `mcp:` in any policy, `access:`
- * in the server policy, `role:` in role policies.
+ * and `trust:` in the server policy, `role:` in role policies.
  */
 export function serverRegistry(): ExtensionRegistry {
-  return new ExtensionRegistry([mcpExtension, accessExtension, roleExtension([...BUILTIN_NAMES])]);
+  return new ExtensionRegistry([
+    mcpExtension,
+    accessExtension,
+    trustExtension,
+    roleExtension([...BUILTIN_NAMES]),
+  ]);
 }
 
 /** Sections that mean something only in the server's own policies, never in a component's. */
-export const SERVER_ONLY_SECTIONS = ['access', 'role'] as const;
+export const SERVER_ONLY_SECTIONS = ['access', 'trust', 'role'] as const;
 
 export class PolicyError extends Error {
   readonly code = 'invalid-policy';

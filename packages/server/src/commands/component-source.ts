@@ -12,7 +12,6 @@ import { SourceError } from '../sources/source-error.js';
 import { SourceHttp } from '../sources/source-http.js';
 import { SourceLoader } from '../sources/source-loader.js';
 import type { TrustDecision } from '../sources/trust-gate.js';
-import { defaultDataDir } from '../store.js';
 
 export interface PushResult {
   reference: string;
@@ -34,10 +33,11 @@ export async function pushComponent(
   target: string,
   extra: { policyPath?: string; manifestPath?: string } = {},
 ): Promise<PushResult> {
-  const loader = new SourceLoader({
-    dataDir: options.dataDir ?? defaultDataDir(),
-    ...options.sources,
-  });
+  // The server policy's `trust.fetch` settings apply to a push as to a load.
+  const app = await createApp(options);
+  const settings = app.manager.sources.settings;
+  await app.close();
+  const loader = new SourceLoader({ dataDir: app.store.dir, ...options.sources, fetch: settings });
   const ref = loader.parse(target);
   if (ref.kind !== 'oci' || ref.digest !== undefined)
     throw new SourceError(

@@ -13,6 +13,9 @@ import {
 } from '@mcpkit/wasm-policy';
 import type { CompiledMcp } from '../mcp-extension/index.js';
 import { serverRegistry } from '../policies.js';
+import { explainTrust, type TrustQuery } from '../trust/explain.js';
+import type { CompiledTrust } from '../trust/model.js';
+import { serverTrust } from '../trust/server-trust.js';
 
 export interface ValidateResult {
   readonly ok: boolean;
@@ -35,11 +38,14 @@ export type ExplainQuery =
   | { kind: 'storage'; access: Access; path: string }
   | { kind: 'network'; url: string; method?: string }
   | { kind: 'env'; key: string }
-  | { kind: 'tool'; name: string; args?: Record<string, unknown> };
+  | { kind: 'tool'; name: string; args?: Record<string, unknown> }
+  | ({ kind: 'trust' } & TrustQuery);
 
 export interface ExplainResult {
   readonly query: ExplainQuery;
   readonly decision: Decision;
+  /** For a trust query: what the applying trust rule requires. */
+  readonly requires?: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -48,6 +54,11 @@ export async function explainPolicy(file: string, query: ExplainQuery): Promise<
   const r = await loadPolicyFile(file, { registry });
   if (!r.document)
     throw Object.assign(new Error(`${file} has errors`), { diagnostics: r.diagnostics });
+  if (query.kind === 'trust') {
+    const trust: CompiledTrust = serverTrust(r.document, registry);
+    const { requires, ...decision } = explainTrust(trust, query);
+    return { query, decision, requires, diagnostics: r.diagnostics };
+  }
   const policy = compilePolicy(r.document, { registry });
   let decision: Decision;
   switch (query.kind) {

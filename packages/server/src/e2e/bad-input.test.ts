@@ -26,6 +26,9 @@ describe('bad input over stdio', () => {
     conn = await stdioClient([
       '--data-dir',
       join(dir, 'data'),
+      // A client's local paths must lie in a directory the operator allowed.
+      '--allow-dir',
+      dir,
       '--component',
       example('calculator'),
     ]);

@@ -101,7 +101,7 @@ describe('changing the server policy while serving', () => {
     writeFileSync(join(ws, 'a.txt'), 'the text');
     const app = await createApp({ logger: silentLogger(), dataDir: data, allowDirs: [ws] });
     try {
-      await app.manager.load(example('fs-tool'));
+      await app.manager.load(example('fs-tool'), { operator: true });
       await app.manager.grant('fs-tool', {
         storage: { allow: [{ uri: `fs://${ws}`, access: ['read', 'write'] }] },
       });

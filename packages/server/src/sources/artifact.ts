@@ -1,30 +1,10 @@
 // What fetching a source yields: the wasm, the files that came with it, and
 // the evidence the trust policy decides on.
 
+import type { ArtifactEvidence } from '../trust/evidence.js';
 import type { SourceRef } from './source-ref.js';
 
-// The shape the trust policy reads (packages/server/src/trust/evidence.ts).
-export type Evidence =
-  | { kind: 'sigstore-bundle'; bundle: unknown; origin: string }
-  | {
-      kind: 'cosign-signature';
-      payload: Uint8Array;
-      signature: string;
-      certificate?: string;
-      chain?: string;
-      rekorBundle?: unknown;
-      origin: string;
-    };
-
-export interface ArtifactEvidence {
-  source: string;
-  digest: string;
-  manifestDigest?: string;
-  pinned: boolean;
-  operator: boolean;
-  localPath?: string;
-  evidence: Evidence[];
-}
+export type { ArtifactEvidence, Evidence } from '../trust/evidence.js';
 
 export interface FetchedArtifact {
   readonly ref: SourceRef;

@@ -77,14 +77,14 @@ test('load from oci://, tag moved (the stored digest wins), restart without the 
   registry = await startRegistry();
 });
 
-test("a client's remote load is refused without a trust policy; the operator's is not", async () => {
+test("a client's remote load is refused without a trust rule for it; the operator's is not", async () => {
   const client = new RegistryClient({ http, registry: registry.host, repository: 'tools/echo' });
   await pushArtifact(client, '2', { wasm: echo, manifestText: echoTools });
   const a = await app(tempDir('mcpkit-data-'));
   try {
     await assert.rejects(
       a.manager.load(`oci://${registry.host}/tools/echo:2`),
-      /may not be loaded by a client/,
+      /is not signed by a trusted signer: no trust rule matches this source; Add a trust rule/,
     );
     assert.equal(a.manager.list().length, 0);
     await a.manager.load(`oci://${registry.host}/tools/echo:2`, { operator: true });

@@ -55,6 +55,7 @@ export async function fetchFile(ref: FileSource, ctx: SourceContext): Promise<Fe
     evidence: {
       source: uri,
       digest,
+      bytes,
       pinned: ref.pin !== undefined,
       operator: ctx.operator,
       localPath: path,

@@ -43,6 +43,7 @@ export async function fetchHttps(ref: HttpsSource, ctx: SourceContext): Promise<
     evidence: {
       source: ref.url,
       digest,
+      bytes: res.body,
       pinned: ref.pin !== undefined,
       operator: ctx.operator,
       evidence,

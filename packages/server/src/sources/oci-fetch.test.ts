@@ -10,12 +10,18 @@ import { fetchSettings } from './fetch-settings.js';
 import { fetchOci } from './oci-fetch.js';
 import { pushArtifact } from './oci-push.js';
 import { RegistryClient } from './registry-client.js';
-import { dockerCredential } from './registry-credentials.js';
+import { dockerCredential, RegistryCredential } from './registry-credentials.js';
 import type { SourceContext } from './source-context.js';
 import type { SourceError } from './source-error.js';
 import { SourceHttp } from './source-http.js';
 import { type OciSource, parseSource } from './source-ref.js';
-import { cosign, cosignKeyPair, startRegistry, type TestRegistry } from './testing-registry.js';
+import {
+  cosign,
+  cosignKeyPair,
+  startRegistry,
+  startTokenServer,
+  type TestRegistry,
+} from './testing-registry.js';
 
 const wasm = readFileSync(example('echo'));
 const tools = readFileSync(join(example('echo'), '..', 'echo.tools.json'), 'utf8');
@@ -176,4 +182,45 @@ test('a cosign signature is found under the sha256-<hex>.sig tag, payload and an
       Buffer.from(sig.signature, 'base64'),
     ),
   );
+});
+
+test('Bearer token flow: the realm is asked for a token with Basic credentials, then the registry accepts it', async () => {
+  const tokens = await startTokenServer('bob', 'token-pass-9');
+  const reg = await startRegistry({ token: tokens.auth });
+  try {
+    const credential = new RegistryCredential('bob', 'token-pass-9', 'the test');
+    const client = new RegistryClient({
+      http,
+      registry: reg.host,
+      repository: 'tools/echo',
+      credential,
+    });
+    await pushArtifact(client, '1', { wasm });
+    const before = tokens.issued();
+    const got = await fetchOci(
+      oci(`oci://${reg.host}/tools/echo:1`),
+      ctx({ credential: async () => credential }),
+    );
+    assert.deepEqual(Buffer.from(got.bytes), wasm);
+    assert.ok(tokens.issued() > before, 'a token was issued for the pull');
+    await assert.rejects(
+      fetchOci(oci(`oci://${reg.host}/tools/echo:1`), ctx()),
+      (e: SourceError) => {
+        assert.equal(e.code, 'auth-failed');
+        return true;
+      },
+    );
+    const wrong = new RegistryCredential('bob', 'nope-nope-77', 'the test');
+    await assert.rejects(
+      fetchOci(oci(`oci://${reg.host}/tools/echo:1`), ctx({ credential: async () => wrong })),
+      (e: SourceError) => {
+        assert.equal(e.code, 'auth-failed');
+        assert.doesNotMatch(`${e.message} ${e.help}`, /nope-nope-77|token-pass-9/);
+        return true;
+      },
+    );
+  } finally {
+    await reg.stop();
+    await tokens.stop();
+  }
 });

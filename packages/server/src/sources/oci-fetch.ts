@@ -86,6 +86,7 @@ export async function fetchOci(ref: OciSource, ctx: SourceContext): Promise<Fetc
     evidence: {
       source: ociDigestUri(ref, top.digest),
       digest: layers.wasm.digest,
+      bytes,
       manifestDigest: top.digest,
       pinned: ref.digest !== undefined,
       operator: ctx.operator,

@@ -64,6 +64,14 @@ export async function answerChallenge(
       `registry ${registry} sent a token realm that is not a URL`,
     );
   }
+  // Credentials go to the realm: never in the clear, except to this machine.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new SourceError(
+      'auth-failed',
+      `registry ${registry} sends token requests to ${url.protocol}//${url.host}, which is not HTTPS`,
+      'a token realm must be an `https://` URL',
+    );
   if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
   url.searchParams.set('scope', challenge.params.scope ?? scope);
   const headers: Array<[string, string]> = [['Accept', 'application/json']];

@@ -4,6 +4,7 @@
 // tampering; the real cosign CLI. Nothing here skips: a missing tool fails.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createPrivateKey, sign, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   createServer,
@@ -32,8 +33,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface TokenAuth {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  readonly certPath: string;
+}
+
 export async function startRegistry(
-  options: { user?: string; password?: string } = {},
+  options: { user?: string; password?: string; token?: TokenAuth } = {},
 ): Promise<TestRegistry> {
   const bin = '/usr/bin/docker-registry';
   if (!existsSync(bin))
@@ -48,6 +56,10 @@ export async function startRegistry(
     });
     writeFileSync(join(dir, 'htpasswd'), line);
     auth = `auth:\n  htpasswd:\n    realm: mcpkit-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  if (options.token) {
+    const t = options.token;
+    auth = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
   }
   writeFileSync(
     join(dir, 'config.yml'),
@@ -245,4 +257,94 @@ export function testCa(dir: string): { ca: string; cert: string; key: string } {
   ]);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return { ca: read('ca.pem'), cert: read('server.pem'), key: read('server.key') };
+}
+
+/**
+ * A token server for the registry's `auth: token` (the distribution token
+ * flow): Basic credentials in, an ES256 JWT out, its certificate in `x5c`;
+ * anonymous requests get a token granting nothing.
+ */
+export async function startTokenServer(
+  user: string,
+  password: string,
+): Promise<{ auth: TokenAuth; issued: () => number; stop(): Promise<void> }> {
+  const dir = tempDir('mcpkit-token-');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'token.key',
+      '-out',
+      'token.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mcpkit test token issuer',
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const key = createPrivateKey(readFileSync(join(dir, 'token.key')));
+  const der = new X509Certificate(readFileSync(join(dir, 'token.pem'))).raw.toString('base64');
+  const service = 'mcpkit-test-registry';
+  const issuer = 'mcpkit-test-issuer';
+  let issued = 0;
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const basic = req.headers.authorization?.startsWith('Basic ')
+      ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString('utf8')
+      : undefined;
+    if (basic !== undefined && basic !== `${user}:${password}`) {
+      res.writeHead(401);
+      res.end('{"details":"wrong credentials"}');
+      return;
+    }
+    const access = [];
+    const scope = url.searchParams.get('scope');
+    if (basic !== undefined && scope) {
+      const [type, name, actions] = scope.split(':');
+      access.push({ type, name, actions: (actions ?? '').split(',') });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const head = b64({ typ: 'JWT', alg: 'ES256', x5c: [der] });
+    const body = b64({
+      iss: issuer,
+      sub: basic ? user : '',
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: `t${++issued}`,
+      access,
+    });
+    const sig = sign('sha256', Buffer.from(`${head}.${body}`), {
+      key,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64url');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${head}.${body}.${sig}`, expires_in: 300 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    auth: {
+      realm: `http://127.0.0.1:${port}/token`,
+      service,
+      issuer,
+      certPath: join(dir, 'token.pem'),
+    },
+    issued: () => issued,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

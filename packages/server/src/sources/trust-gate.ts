@@ -2,20 +2,10 @@
 // policy (../trust/) supplies the real one; without it, the operator's own
 // loads and local files pass, and a client's remote load is refused.
 
+import type { TrustDecision } from '../trust/verify.js';
 import type { ArtifactEvidence } from './artifact.js';
 
-export type TrustDecision =
-  | {
-      allowed: true;
-      rule: string;
-      reason: string;
-      signer?: {
-        kind: 'key' | 'keyless' | 'digest' | 'operator' | 'local';
-        id: string;
-        issuer?: string;
-      };
-    }
-  | { allowed: false; rule?: string; reason: string; help: string };
+export type { TrustDecision } from '../trust/verify.js';
 
 export type TrustGate = (artifact: ArtifactEvidence) => Promise<TrustDecision>;
 
