@@ -5,6 +5,7 @@ import { runComponentsBench } from './components.js';
 import { runE2eBench } from './e2e.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
+import { runVerifyBench } from './verify.js';
 
 const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   audit: runAuditBench,
@@ -12,6 +13,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   e2e: runE2eBench,
   policy: runPolicyBench,
   sandbox: runSandboxBench,
+  verify: runVerifyBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);
