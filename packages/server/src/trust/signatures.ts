@@ -24,12 +24,26 @@ import type { KeylessSigner, KeySigner, Signer } from './model.js';
 import { loadTrustedRoot } from './trusted-root.js';
 import type { SignerInfo } from './verify.js';
 
-export type SignerCheck = { ok: true; signer: SignerInfo } | { ok: false; reason: string };
+export type SignerCheck =
+  | { ok: true; signer: SignerInfo }
+  | {
+      ok: false;
+      reason: string;
+      /** A certificate that verified but named someone else: who, for the help. */
+      observed?: { identity: string; issuer?: string };
+    };
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SIMPLE_SIGNING_DIGEST = 'docker-manifest-digest';
 
-class Refusal extends Error {}
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly observed?: { identity: string; issuer?: string },
+  ) {
+    super(message);
+  }
+}
 
 function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
@@ -263,14 +277,18 @@ function checkKeyless(entity: SignedEntity, signer: KeylessSigner): SignerInfo {
   }
   const identity = result.identity?.subjectAlternativeName;
   const issuer = result.identity?.extensions?.issuer;
+  const observed =
+    identity !== undefined ? { identity, ...(issuer !== undefined ? { issuer } : {}) } : undefined;
   if (identity === undefined || !globMatches(signer.identity, identity, 'identity')) {
     throw new Refusal(
       `the certificate identity ${identity ?? '(none)'} does not match ${signer.identity}`,
+      observed,
     );
   }
   if (issuer === undefined || !globMatches(signer.issuer, issuer, 'identity')) {
     throw new Refusal(
       `the certificate issuer ${issuer ?? '(none)'} does not match ${signer.issuer}`,
+      observed,
     );
   }
   return { kind: 'keyless', id: identity, issuer };
@@ -328,6 +346,7 @@ export async function verifyWithSigner(
     const info = signer.kind === 'key' ? checkKey(entity, signer) : checkKeyless(entity, signer);
     return { ok: true, signer: info };
   } catch (e) {
-    return { ok: false, reason: errorText(e) };
+    const observed = e instanceof Refusal ? e.observed : undefined;
+    return { ok: false, reason: errorText(e), ...(observed ? { observed } : {}) };
   }
 }
