@@ -213,6 +213,19 @@ describe('keyless bundles', () => {
   });
 });
 
+describe('v0.3 bundles with an inclusion proof', () => {
+  it('accepts an entry with a Merkle inclusion proof and a checkpoint signed by the log', async () => {
+    const d = await decide({ inclusionProof: true });
+    assert.equal(d.allowed, true, JSON.stringify(d));
+  });
+
+  it('refuses a checkpoint signed by a log the trusted root does not name', async () => {
+    const d = await decide({ inclusionProof: true, checkpointLog: otherLog });
+    assert.ok(!d.allowed);
+    assert.match(d.reason, /invalid checkpoint signature/);
+  });
+});
+
 describe('the test instance is one cosign accepts', () => {
   it('cosign verify-blob verifies a test keyless bundle against the test trusted root, and refuses another identity', async () => {
     const bundlePath = join(dir, 'cross.sigstore.json');
