@@ -3,6 +3,7 @@
 import { runAuditBench } from './audit.js';
 import { runComponentsBench } from './components.js';
 import { runE2eBench } from './e2e.js';
+import { runLoadBench } from './load.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
 import { runVerifyBench } from './verify.js';
@@ -11,6 +12,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   audit: runAuditBench,
   components: runComponentsBench,
   e2e: runE2eBench,
+  load: runLoadBench,
   policy: runPolicyBench,
   sandbox: runSandboxBench,
   verify: runVerifyBench,

@@ -15,7 +15,10 @@ export interface Exchange {
   /** The `Location` header; more than one is a list. */
   readonly location: string | readonly string[] | undefined;
   /** The whole body, refused as soon as it passes `max` bytes. */
-  read(max: number): Promise<Uint8Array>;
+  read(
+    max: number,
+    onProgress?: (received: number, total: number | undefined) => void,
+  ): Promise<Uint8Array>;
   /** Drops the connection; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -37,10 +40,18 @@ const refuseLookup: LookupFunction = (hostname, _options, callback) => {
   (callback as (err: Error) => void)(err);
 };
 
-function pinnedConnector(dest: Destination, timeoutMs: number): buildConnector.connector {
+function pinnedConnector(
+  dest: Destination,
+  timeoutMs: number,
+  ca: string | readonly string[] | undefined,
+): buildConnector.connector {
   // rejectUnauthorized is left at its default (true): certificates are checked
   // against `servername`, the name the guest asked for, not the address.
-  const connect = buildConnector({ timeout: timeoutMs, lookup: refuseLookup });
+  const connect = buildConnector({
+    timeout: timeoutMs,
+    lookup: refuseLookup,
+    ...(ca === undefined ? {} : { ca: typeof ca === 'string' ? ca : [...ca] }),
+  });
   return (options, callback) =>
     connect(
       {
@@ -57,10 +68,11 @@ export async function exchange(
   request: PreparedRequest,
   signal: AbortSignal,
   timeoutMs: number,
+  ca?: string | readonly string[],
 ): Promise<Exchange> {
   // One client per hop: a pooled connection could outlive the check that allowed it.
   const client = new Client(dest.url.origin, {
-    connect: pinnedConnector(dest, timeoutMs),
+    connect: pinnedConnector(dest, timeoutMs, ca),
     // The service's own deadline covers headers and body.
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -92,15 +104,18 @@ export async function exchange(
       headers,
       location: res.headers['location'],
       close,
-      async read(max) {
+      async read(max, onProgress) {
         const declared = res.headers['content-length'];
         if (typeof declared === 'string' && Number(declared) > max) throw tooLarge(dest, max);
+        const length = typeof declared === 'string' ? Number(declared) : Number.NaN;
+        const expected = Number.isSafeInteger(length) ? length : undefined;
         const chunks: Uint8Array[] = [];
         let total = 0;
         for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
           total += chunk.byteLength;
           if (total > max) throw tooLarge(dest, max);
           chunks.push(chunk);
+          onProgress?.(total, expected);
         }
         // A fresh array, not Buffer.concat: small Buffers share a pool, and
         // the body's backing ArrayBuffer must hold nothing but the body.

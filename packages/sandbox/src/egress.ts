@@ -49,6 +49,19 @@ export interface EgressOptions {
   maxRedirects?: number;
   /** The component's `network.limits` budget, shared across its calls. */
   budget?: EgressBudget;
+  /**
+   * Certificate authorities (PEM) trusted for HTTPS instead of Node's bundled
+   * ones, for servers with a private CA. Certificates are always verified.
+   */
+  ca?: string | readonly string[];
+}
+
+/** Settings of one request, within the service's own limits. */
+export interface EgressFetchOptions {
+  /** A lower response cap for this request (the service's cap still applies). */
+  maxResponseBytes?: number;
+  /** Called as the body arrives: bytes so far, and the declared length if any. */
+  onProgress?: (received: number, total: number | undefined) => void;
 }
 
 const MiB = 1024 * 1024;
@@ -84,6 +97,7 @@ export class EgressService {
   readonly #timeoutMs: number;
   readonly #maxRedirects: number;
   readonly #budget: EgressBudget | undefined;
+  readonly #ca: string | readonly string[] | undefined;
 
   constructor(options: EgressOptions) {
     this.#policy = options.policy;
@@ -96,9 +110,14 @@ export class EgressService {
     this.#timeoutMs = limit('timeoutMs', options.timeoutMs, 30_000, 2 ** 31 - 1);
     this.#maxRedirects = limit('maxRedirects', options.maxRedirects, 5);
     this.#budget = options.budget?.limited ? options.budget : undefined;
+    this.#ca = options.ca;
   }
 
-  async fetch(request: EgressRequest, signal?: AbortSignal): Promise<EgressResponse> {
+  async fetch(
+    request: EgressRequest,
+    signal?: AbortSignal,
+    options: EgressFetchOptions = {},
+  ): Promise<EgressResponse> {
     const hop = { url: request.url };
     if (signal?.aborted) throw aborted(hop.url);
     const controller = new AbortController();
@@ -111,7 +130,7 @@ export class EgressService {
     const onAbort = () => end('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.#run(request, controller.signal, hop);
+      return await this.#run(request, controller.signal, hop, options);
     } catch (err) {
       // Once the plug is pulled, whatever undici or the resolver throws is a
       // consequence; the deadline or the caller is the cause.
@@ -135,7 +154,12 @@ export class EgressService {
     request: EgressRequest,
     signal: AbortSignal,
     hop: { url: string },
+    options: EgressFetchOptions,
   ): Promise<EgressResponse> {
+    const maxResponseBytes = Math.min(
+      this.#maxResponseBytes,
+      limit('maxResponseBytes', options.maxResponseBytes, this.#maxResponseBytes),
+    );
     let url = parseTarget(request.url);
     hop.url = url.href;
     let prepared = prepareRequest(request, this.#maxRequestBytes);
@@ -150,7 +174,7 @@ export class EgressService {
         );
       let res: Exchange;
       try {
-        res = await exchange(dest, prepared, signal, this.#timeoutMs);
+        res = await exchange(dest, prepared, signal, this.#timeoutMs, this.#ca);
       } catch (err) {
         admission?.release();
         throw classify(err, dest);
@@ -189,7 +213,8 @@ export class EgressService {
           continue;
         }
         const body = await res.read(
-          Math.min(this.#maxResponseBytes, admission?.maxResponseBytes ?? Number.POSITIVE_INFINITY),
+          Math.min(maxResponseBytes, admission?.maxResponseBytes ?? Number.POSITIVE_INFINITY),
+          options.onProgress,
         );
         return {
           status: res.status,

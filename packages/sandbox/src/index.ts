@@ -46,6 +46,7 @@ export {
   EGRESS_ERROR_CODES,
   EgressError,
   type EgressErrorCode,
+  type EgressFetchOptions,
   type EgressOptions,
   type EgressRequest,
   type EgressResponse,

@@ -22,6 +22,7 @@ import { PolicyError, serverPolicyFrom, serverRegistry } from './policies.js';
 import { openSecretStore } from './secret-stores.js';
 import type { SecretStore, SecretStoreKind } from './secrets.js';
 import { type AuditSink, McpkitServer } from './server.js';
+import { SourceLoader, type SourceLoaderOptions } from './sources/source-loader.js';
 import { ComponentStore, defaultDataDir, type StoreProblem } from './store.js';
 
 export interface AppOptions {
@@ -46,6 +47,8 @@ export interface AppOptions {
   secretStore?: SecretStoreKind;
   /** Where calls and changes are recorded (default: the server policy's `access.audit`). */
   audit?: AuditSink;
+  /** How component sources are fetched and trusted (caps, registry credentials, trust gate). */
+  sources?: Omit<SourceLoaderOptions, 'dataDir'>;
 }
 
 export interface App {
@@ -151,6 +154,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     notice: (component, message) => options.logger.warn({ component }, message),
     secrets,
     history,
+    sources: new SourceLoader({ dataDir: store.dir, ...options.sources }),
   });
   const problems = await manager.restore();
   // Secrets changed by `mcpkit secret set` while serving apply without a restart.

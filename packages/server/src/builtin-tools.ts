@@ -14,6 +14,7 @@ import type { EmergencyStop } from './emergency.js';
 import { textResult } from './guest.js';
 import { policyText } from './policies.js';
 import type { SecretStore } from './secrets.js';
+import type { Progress } from './sources/artifact.js';
 import type { ToolIndex } from './tool-index.js';
 
 const componentId = { type: 'string', description: 'Id of the component (see `list-components`)' };
@@ -84,8 +85,14 @@ function tool(
 export const BUILTIN_TOOLS: readonly Tool[] = Object.freeze([
   tool(
     'load-component',
-    'Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path. Its policy file is read from beside it. This runs new code: ask the user first.',
-    { path: { type: 'string', description: 'Path of the .wasm file' } },
+    "Load a WebAssembly tool (a WASI command module with a tool manifest, or a component) from a local file path, an `https://` URL (optionally pinned with `#sha256=<hex>`) or an OCI registry (`oci://REGISTRY/REPO:TAG` or `@sha256:<digest>`). The server's trust policy decides whether the source and its signer are trusted. Its policy comes from beside the file or from the artifact's policy layer. This runs new code: ask the user first.",
+    {
+      path: {
+        type: 'string',
+        description:
+          'Path of the .wasm file, `https://…` URL or `oci://REGISTRY/REPO:TAG` reference',
+      },
+    },
     ['path'],
     false,
   ),
@@ -261,6 +268,8 @@ export interface BuiltinContext {
   by: Principal;
   emergency: EmergencyStop | undefined;
   secrets?: SecretStore;
+  /** Progress of this call, when the client sent a progress token. */
+  progress?(progress: number, total?: number, message?: string): void;
   /**
    * Approve a grant before it is made (a person, when the server policy says
    * so); throws saying why it is refused.
@@ -271,6 +280,19 @@ export interface BuiltinContext {
     tool: string,
     bound: Role,
   ): Promise<void>;
+}
+
+/** Download progress as MCP progress notifications: every twentieth of it, at most. */
+function progressReporter(
+  progress: (progress: number, total?: number, message?: string) => void,
+): Progress {
+  let last = -1;
+  return (received, total, what) => {
+    const step = Math.max(256 * 1024, (total ?? 0) / 20);
+    if (last >= 0 && received - last < step && received !== total) return;
+    last = received;
+    progress(received, total, `downloading ${what}`);
+  };
 }
 
 /** `load-component`'s path as the source URI role `sources` globs match. */
@@ -366,7 +388,10 @@ export async function callBuiltin(
             `role ${quote(ctx.role.name)} may not load ${quote(source)}: ${may.reason}; its role policy's \`role.sources\` lists what it may load`,
             true,
           );
-        const c = await manager.load(String(args.path), { by: clientOf(ctx.by) });
+        const c = await manager.load(String(args.path), {
+          by: clientOf(ctx.by),
+          ...(ctx.progress ? { onProgress: progressReporter(ctx.progress) } : {}),
+        });
         return json({ status: 'component loaded', ...summary(c, index) });
       }
       case 'unload-component':

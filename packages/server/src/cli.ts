@@ -23,6 +23,7 @@ import {
   loadComponent,
   unloadComponent,
 } from './commands/component.js';
+import { pushComponent, verifySource } from './commands/component-source.js';
 import { policyHistory, policyRollback } from './commands/history.js';
 import {
   type ExplainQuery,
@@ -30,6 +31,7 @@ import {
   schemaOfPolicy,
   validatePolicyFile,
 } from './commands/policy.js';
+import { progressLine } from './commands/progress-line.js';
 import { runModule } from './commands/run.js';
 import { deleteSecrets, listSecrets, parseAssignments, setSecrets } from './commands/secret.js';
 import { serve } from './commands/serve.js';
@@ -39,6 +41,8 @@ import { createLogger, silentLogger } from './logging.js';
 import { parseResolveOverride, resolverWith } from './resolver.js';
 import { SECRET_STORE_KINDS, type SecretStoreKind } from './secrets.js';
 import { SERVER_VERSION } from './server.js';
+import { credentialFromOption, type RegistryCredential } from './sources/registry-credentials.js';
+import { SourceError } from './sources/source-error.js';
 
 /**
  * Exit codes: 0 ok, 1 the thing asked for failed (denied, tool error, a policy
@@ -98,8 +102,33 @@ function appOptions(o: Record<string, unknown>, quiet = false): AppOptions {
     builtinTools: o.builtinTools !== false,
     readOnly: o.readOnly === true,
     ...(o.secretStore ? { secretStore: o.secretStore as SecretStoreKind } : {}),
+    ...(o.registryAuth
+      ? { sources: { credentials: registryCredentials(o.registryAuth as string[]) } }
+      : {}),
   };
 }
+
+/** `--registry-auth host[:port]=user:password`, repeatable. */
+function registryCredentials(values: readonly string[]): Map<string, RegistryCredential> {
+  const map = new Map<string, RegistryCredential>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const credential = eq > 0 ? credentialFromOption(v.slice(eq + 1)) : undefined;
+    // The value holds a password: the error names only the registry part.
+    if (!credential)
+      throw new UsageError(
+        `--registry-auth for \`${eq > 0 ? v.slice(0, eq) : '?'}\` must be \`REGISTRY=USER:PASSWORD\``,
+      );
+    map.set(v.slice(0, eq).toLowerCase(), credential);
+  }
+  return map;
+}
+
+const registryAuthOption = () =>
+  new Option(
+    '--registry-auth <registry=user:password>',
+    "credentials for an OCI registry (repeatable; Docker's config.json, $DOCKER_CONFIG, is read too and keeps them off the command line)",
+  ).argParser(collect);
 
 function printDiagnostics(diagnostics: readonly Diagnostic[], file?: string): void {
   for (const d of diagnostics) err(formatDiagnostic(d, file));
@@ -147,7 +176,12 @@ program
   )
   .option('--allow-dir <dir>', 'a directory runtime grants may reach (repeatable)', collect)
   .option('--allow-host <host>', 'a host runtime grants may reach (repeatable)', collect)
-  .option('--component <path>', 'load this .wasm at start (repeatable)', collect)
+  .option(
+    '--component <source>',
+    'load this component at start: a .wasm path, https://… or oci://REGISTRY/REPO:TAG (repeatable)',
+    collect,
+  )
+  .addOption(registryAuthOption())
   .option(
     '--resolve <name=address>',
     "resolve this host name to this address for guests' HTTP requests (repeatable; the policy still decides)",
@@ -522,7 +556,9 @@ component
 
 component
   .command('load')
-  .argument('<path>', 'a .wasm file')
+  .argument('<source>', 'a .wasm file, https://… URL or oci://REGISTRY/REPO:TAG')
+  .addOption(registryAuthOption())
+  .option('--policy-file <file>', 'server policy whose `trust` section applies (fetch settings)')
   .option(
     '--policy <file>',
     'its policy file (default: <name>.policy.yaml or policy.yaml beside it)',
@@ -531,9 +567,72 @@ component
   .option('--json', 'print as JSON')
   .description('load a component into the store')
   .action(async (path: string, o) => {
-    const c = await loadComponent(appOptions(o, true), path, o.policy);
+    const c = await loadComponent(
+      { ...appOptions({ ...o, policy: o.policyFile }, true) },
+      path,
+      o.policy,
+      progressLine(),
+    );
     if (o.json) json(c);
     else out(`loaded ${c.id}: ${c.tools.join(', ')}`);
+  });
+
+component
+  .command('push')
+  .argument('<wasm>', 'the .wasm to publish')
+  .argument('<target>', 'oci://REGISTRY/REPOSITORY:TAG')
+  .option('--policy <file>', 'its policy (default: <name>.policy.yaml or policy.yaml beside it)')
+  .option('--manifest <file>', 'its tool manifest (default: <name>.tools.json beside it)')
+  .option('--policy-file <file>', 'server policy whose `trust.fetch` settings apply')
+  .addOption(registryAuthOption())
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description(
+    'publish a component to an OCI registry: wasm, policy and tool manifest as layers (media types Wassette reads); sign it with cosign afterwards',
+  )
+  .action(async (wasm: string, target: string, o) => {
+    const r = await pushComponent(appOptions({ ...o, policy: o.policyFile }, true), wasm, target, {
+      ...(o.policy ? { policyPath: o.policy } : {}),
+      ...(o.manifest ? { manifestPath: o.manifest } : {}),
+    });
+    if (o.json) json(r);
+    else
+      out(
+        `pushed ${r.reference}\n  layers: ${r.layers.join(', ')}\n  sign it: cosign sign --key cosign.key ${r.reference.slice('oci://'.length)}`,
+      );
+  });
+
+component
+  .command('verify')
+  .argument('<source>', 'a .wasm path, https://… URL or oci://REGISTRY/REPO:TAG')
+  .option('--policy <file>', 'server policy whose `trust` section decides')
+  .option('--allow-dir <dir>', 'a directory local components may come from (repeatable)', collect)
+  .option(
+    '--operator',
+    "decide as for the operator's own load (serve --component) instead of a client's",
+  )
+  .addOption(registryAuthOption())
+  .addOption(dataDirOption())
+  .option('--json', 'print as JSON')
+  .description('fetch a source and show the trust decision for it, without loading it')
+  .action(async (source: string, o) => {
+    const r = await verifySource(appOptions(o, true), source, o.operator === true, progressLine());
+    if (o.json) json(r);
+    else {
+      const d = r.decision;
+      out(`${d.allowed ? 'trusted' : 'refused'}: ${r.source}`);
+      out(`  wasm digest: ${r.digest}`);
+      if (r.manifestDigest) out(`  manifest digest: ${r.manifestDigest}`);
+      out(`  signatures found: ${r.signatures}`);
+      if (d.rule) out(`  rule: ${d.rule}`);
+      out(`  reason: ${d.reason}`);
+      if (d.allowed && d.signer)
+        out(
+          `  signer: ${d.signer.kind} ${d.signer.id}${d.signer.issuer ? ` (${d.signer.issuer})` : ''}`,
+        );
+      if (!d.allowed) out(`  help: ${d.help}`);
+    }
+    if (!r.decision.allowed) process.exitCode = EXIT.failed;
   });
 
 component
@@ -762,6 +861,6 @@ program.parseAsync(process.argv).catch((error: Error & { diagnostics?: Diagnosti
     return;
   }
   if (error.diagnostics) printDiagnostics(error.diagnostics);
-  err(`mcpkit: ${error.message}`);
+  err(`mcpkit: ${error instanceof SourceError ? error.full : error.message}`);
   process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.failed;
 });

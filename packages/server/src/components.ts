@@ -2,7 +2,7 @@
 // from the store into a running guest under its effective policy, and the
 // runtime grants that change what a component may do.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   binaryKind,
@@ -30,8 +30,13 @@ import { type PolicyHistory, rollbackGrants } from './history/index.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
 import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
 import type { SecretStore } from './secrets.js';
+import type { Progress } from './sources/artifact.js';
+import { SourceError } from './sources/source-error.js';
+import { SourceLoader, TrustRefusedError } from './sources/source-loader.js';
+import type { SourceRef } from './sources/source-ref.js';
 import {
   type ComponentMeta,
+  type ComponentOrigin,
   type ComponentStore,
   componentIdFrom,
   type StoredComponent,
@@ -90,6 +95,8 @@ export interface ComponentManagerOptions {
   secrets?: SecretStore;
   /** Where every change to a component's policy or grants is kept. */
   history?: PolicyHistory;
+  /** Fetching and trusting sources; default: one over the store's data directory. */
+  sources?: SourceLoader;
 }
 
 /** Who made a change when no one else is named: the local operator. */
@@ -101,6 +108,18 @@ export const OPERATOR_CLIENT: AuditClient = Object.freeze({
 
 export class LoadError extends Error {
   readonly code = 'load-failed';
+}
+
+/** The name a remote component is known by: the repository's or URL's last segment. */
+function remoteName(ref: SourceRef): string {
+  if (ref.kind === 'oci') return ref.repository.split('/').pop() ?? ref.repository;
+  if (ref.kind === 'https')
+    return new URL(ref.url).pathname.split('/').pop() || new URL(ref.url).hostname;
+  return ref.path;
+}
+
+export function isRemoteSource(source: string): boolean {
+  return /^(https|oci):\/\//.test(source);
 }
 
 const POLICY_NAMES = (wasm: string) => {
@@ -158,9 +177,16 @@ export class ComponentManager {
   /** The last change queued per component (see #exclusive). */
   readonly #locks = new Map<string, Promise<void>>();
 
+  readonly #sources: SourceLoader;
+
   constructor(options: ComponentManagerOptions) {
     this.#o = options;
     this.#serverPolicy = options.serverPolicy;
+    this.#sources = options.sources ?? new SourceLoader({ dataDir: options.store.dir });
+  }
+
+  get sources(): SourceLoader {
+    return this.#sources;
   }
 
   get serverPolicy(): PolicyDocument {
@@ -226,34 +252,49 @@ export class ComponentManager {
    */
   async load(
     source: string,
-    options: { policyPath?: string; id?: string; by?: AuditClient } = {},
+    options: {
+      policyPath?: string;
+      id?: string;
+      by?: AuditClient;
+      /** The operator's own load (serve --component, the CLI): trusted as the operator's. */
+      operator?: boolean;
+      onProgress?: Progress;
+    } = {},
   ): Promise<LoadedComponent> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !source.startsWith('file://')) {
-      throw new LoadError(`loading from ${quote(source)} is not supported: give a local file path`);
-    }
-    const path = resolve(source.startsWith('file://') ? new URL(source).pathname : source);
-    let bytes: Uint8Array;
+    const sources = this.#sources;
+    let ref: SourceRef;
     try {
-      const s = await stat(path);
-      if (!s.isFile()) throw new LoadError(`${quote(path)} is not a file`);
-      bytes = await readFile(path);
+      ref = sources.parse(source);
     } catch (error) {
-      if (error instanceof LoadError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new LoadError(
-        code === 'ENOENT'
-          ? `there is no file at ${quote(path)}`
-          : `cannot read ${quote(path)}: ${(error as Error).message}`,
-      );
+      throw new LoadError((error as SourceError).full);
     }
+    // A tag is resolved once: loading the same tag again uses the digest it
+    // resolved to then, so a tag moved in the registry cannot swap the code.
+    if (ref.kind === 'oci' && ref.digest === undefined) {
+      const earlier = this.list().find((c) => c.meta.source === ref.uri && c.meta.manifestDigest);
+      if (earlier?.meta.manifestDigest) ref = { ...ref, digest: earlier.meta.manifestDigest };
+    }
+    const { artifact, decision } = await sources
+      .load(ref, options.operator ?? false, options.onProgress)
+      .catch((error: unknown) => {
+        if (error instanceof SourceError) throw new LoadError(error.full, { cause: error });
+        if (error instanceof TrustRefusedError)
+          throw new LoadError(`${error.message}; ${error.help}`, { cause: error });
+        throw error;
+      });
+    const path = artifact.ref.kind === 'file' ? (artifact.evidence.localPath ?? ref.uri) : ref.uri;
+    const remote = artifact.ref.kind !== 'file';
+    const bytes = artifact.bytes;
     const kind = binaryKind(bytes);
     if (kind === 'not-wasm') throw new LoadError(new NotWasmError(quote(path)).message);
-    const id = options.id ?? componentIdFrom(path);
-    let policyText: string | undefined;
-    let policySource: string | undefined;
+    const id = options.id ?? componentIdFrom(remote ? remoteName(artifact.ref) : path);
+    let policyText: string | undefined = options.policyPath ? undefined : artifact.policyText;
+    let policySource: string | undefined = options.policyPath ? undefined : artifact.policySource;
     const candidates = options.policyPath
       ? [resolve(options.policyPath)]
-      : POLICY_NAMES(path).map((n) => join(dirname(path), n));
+      : remote
+        ? []
+        : POLICY_NAMES(path).map((n) => join(dirname(path), n));
     for (const candidate of candidates) {
       policyText = await readIfExists(candidate);
       if (policyText !== undefined) {
@@ -263,12 +304,14 @@ export class ComponentManager {
     }
     if (options.policyPath && policyText === undefined)
       throw new LoadError(`cannot read policy file ${quote(options.policyPath)}`);
-    const manifestText =
-      kind === 'module'
+    const manifestText = remote
+      ? artifact.manifestText
+      : kind === 'module'
         ? await readIfExists(join(dirname(path), `${basename(path, extname(path))}.tools.json`))
         : undefined;
     // A component's WIT doc comments, from the `wit/` directory it was built from.
-    const docs = kind === 'component' ? witDocsFromDir(join(dirname(path), 'wit')) : undefined;
+    const docs =
+      kind === 'component' && !remote ? witDocsFromDir(join(dirname(path), 'wit')) : undefined;
     // Check everything before anything is stored: a bad component leaves the store as it was.
     if (policyText !== undefined) {
       const doc = parsePolicy(policyText, policySource ?? 'the policy', this.#o.registry);
@@ -288,6 +331,18 @@ export class ComponentManager {
         ...(manifestText !== undefined ? { manifestText } : {}),
         ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
         ...(options.by ? { by: options.by } : {}),
+        origin: {
+          ...(remote ? { resolved: artifact.evidence.source } : {}),
+          ...(artifact.evidence.manifestDigest
+            ? { manifestDigest: artifact.evidence.manifestDigest }
+            : {}),
+          trust: {
+            rule: decision.rule,
+            reason: decision.reason,
+            ...(decision.signer ? { signer: decision.signer } : {}),
+            at: new Date().toISOString(),
+          },
+        },
       }),
     );
   }
@@ -303,6 +358,7 @@ export class ComponentManager {
       manifestText?: string;
       docsText?: string;
       by?: AuditClient;
+      origin?: ComponentOrigin;
     },
   ): Promise<LoadedComponent> {
     const { path, kind, bytes, policyText, policySource, manifestText, docsText } = input;
@@ -318,6 +374,7 @@ export class ComponentManager {
       ...(policySource ? { policySource } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docsText !== undefined ? { docsText } : {}),
+      ...(input.origin ? { origin: input.origin } : {}),
     });
     let loaded: LoadedComponent;
     try {
@@ -369,7 +426,8 @@ export class ComponentManager {
     const id = stored.meta.id;
     // Relative `fs://` URIs resolve against the component's directory, as
     // Wassette resolves them: the directory it was loaded from.
-    const baseDir = dirname(stored.meta.source);
+    // A remote component has no directory of its own but the store's.
+    const baseDir = isRemoteSource(stored.meta.source) ? stored.dir : dirname(stored.meta.source);
     const policy =
       stored.policyText !== undefined
         ? parsePolicy(

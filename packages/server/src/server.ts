@@ -438,6 +438,7 @@ export class McpkitServer {
         by: principal,
         emergency: this.#o.emergency,
         ...(this.#o.secrets ? { secrets: this.#o.secrets } : {}),
+        ...(ctx.progress ? { progress: ctx.progress } : {}),
         approve: (id, fragment, tool, bound) =>
           this.#approve(id, fragment, { kind: 'client', tool }, ctx, bound),
       });

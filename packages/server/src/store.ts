@@ -21,6 +21,24 @@ export interface ComponentMeta {
   readonly loadedAt: string;
   /** The policy file the component came with, if any (copied into the store). */
   readonly policySource?: string;
+  /** A remote source's canonical URI, digest included (`oci://host/repo@sha256:…`). */
+  readonly resolved?: string;
+  /** An OCI source's manifest digest: what a later load of the same tag uses. */
+  readonly manifestDigest?: string;
+  /** Why it was trusted when it was loaded. */
+  readonly trust?: ComponentOrigin['trust'];
+}
+
+/** Where a component came from and why it was trusted. */
+export interface ComponentOrigin {
+  readonly resolved?: string;
+  readonly manifestDigest?: string;
+  readonly trust?: {
+    readonly rule: string;
+    readonly reason: string;
+    readonly signer?: { readonly kind: string; readonly id: string; readonly issuer?: string };
+    readonly at: string;
+  };
 }
 
 export interface StoredComponent {
@@ -108,6 +126,7 @@ export class ComponentStore {
     policySource?: string;
     manifestText?: string;
     docsText?: string;
+    origin?: ComponentOrigin;
   }): Promise<StoredComponent> {
     const dir = this.#dirOf(input.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -129,6 +148,9 @@ export class ComponentStore {
       kind: input.kind,
       loadedAt: new Date().toISOString(),
       ...(input.policySource ? { policySource: input.policySource } : {}),
+      ...(input.origin?.resolved ? { resolved: input.origin.resolved } : {}),
+      ...(input.origin?.manifestDigest ? { manifestDigest: input.origin.manifestDigest } : {}),
+      ...(input.origin?.trust ? { trust: input.origin.trust } : {}),
     };
     await writeFileAtomic(join(dir, META), `${JSON.stringify(meta, null, 2)}\n`);
     return this.read(input.id);

@@ -23,6 +23,7 @@ import {
 } from '../manifest.js';
 import { mergeDocs, packageDocs } from '../package-docs.js';
 import { policyText } from '../policies.js';
+import type { Progress } from '../sources/artifact.js';
 import { witDocsFromDir } from '../wit-docs.js';
 
 export interface ComponentSummary {
@@ -75,9 +76,17 @@ export async function loadComponent(
   options: AppOptions,
   path: string,
   policyPath?: string,
+  onProgress?: Progress,
 ): Promise<ComponentSummary> {
   return withApp(options, async (app) => {
-    return summary(app, await app.manager.load(path, policyPath ? { policyPath } : {}));
+    return summary(
+      app,
+      await app.manager.load(path, {
+        operator: true,
+        ...(policyPath ? { policyPath } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      }),
+    );
   });
 }
 

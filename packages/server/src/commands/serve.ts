@@ -6,6 +6,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { clientOf, type Principal } from '../access/principal.js';
 import { type App, type AppOptions, createApp } from '../app.js';
 import { startHttpTransport } from '../transports/http.js';
+import { progressLine } from './progress-line.js';
 
 export interface ServeOptions extends AppOptions {
   /** Components to load (or reload) at start. */
@@ -89,7 +90,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }
   for (const path of options.components ?? []) {
     try {
-      const c = await app.manager.load(resolve(path));
+      const c = await app.manager.load(path, { operator: true, onProgress: progressLine() });
       log.info(
         { component: c.meta.id, tools: c.guest.tools.map((t) => t.name) },
         'loaded component',

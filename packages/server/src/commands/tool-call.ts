@@ -42,7 +42,7 @@ export async function callToolOnce(
   try {
     const dirs = (options.allowDirs ?? []).map((d) => `fs://${resolve(d)}`);
     for (const path of components) {
-      const c = await app.manager.load(path);
+      const c = await app.manager.load(path, { operator: true });
       if (dirs.length > 0)
         await app.manager.grant(c.meta.id, {
           storage: { allow: dirs.map((uri) => ({ uri, access: ['read', 'write'] })) },
