@@ -167,7 +167,9 @@ function rekorEntry(raw: unknown): TransparencyLogEntry {
 /**
  * A cosign simple-signing signature (as cosign stores it in an OCI registry)
  * as a message-signature bundle over the payload bytes, so the library
- * checks it like any other bundle.
+ * checks it like any other bundle. The chain annotation is not used: the
+ * path from the leaf to a root is built from the trusted root's own
+ * certificate chains, so a chain an artifact brings cannot add a CA.
  */
 function cosignEntity(
   a: ArtifactEvidence,
