@@ -6,6 +6,7 @@ import { runE2eBench } from './e2e.js';
 import { runLoadBench } from './load.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
+import { runVerifyBench } from './verify.js';
 
 const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   audit: runAuditBench,
@@ -14,6 +15,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   load: runLoadBench,
   policy: runPolicyBench,
   sandbox: runSandboxBench,
+  verify: runVerifyBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -264,3 +264,62 @@ describe('Ed25519 keys', () => {
     assert.equal(bad.allowed, false);
   });
 });
+
+describe('DSSE bundles (in-toto attestations)', () => {
+  const pae = (type: string, body: Buffer) =>
+    Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${body.length} `), body]);
+  const TYPE = 'application/vnd.in-toto+json';
+  const dsse = (subjectDigest: string, key: import('node:crypto').KeyObject) => {
+    const statement = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'tool.wasm', digest: { sha256: subjectDigest } }],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: {},
+      }),
+    );
+    return {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: 'k' } },
+      dsseEnvelope: {
+        payload: statement.toString('base64'),
+        payloadType: TYPE,
+        signatures: [
+          { sig: sign('sha256', pae(TYPE, statement), key).toString('base64'), keyid: '' },
+        ],
+      },
+    };
+  };
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = join(dir, 'dsse.pub');
+  writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  const hex = createHash('sha256').update(wasm).digest('hex');
+
+  it('accepts an attestation whose subject is the artifact, signed by the trusted key', async () => {
+    const d = await decideTrust(
+      artifact(wasm, [{ kind: 'sigstore-bundle', bundle: dsse(hex, privateKey), origin: 'att' }]),
+      trustFor(pub, 'dsse'),
+      [],
+    );
+    assert.equal(d.allowed, true, JSON.stringify(d));
+  });
+
+  it('refuses an attestation about another artifact, and one by another key', async () => {
+    const other = createHash('sha256').update('other').digest('hex');
+    const wrongSubject = await decideTrust(
+      artifact(wasm, [{ kind: 'sigstore-bundle', bundle: dsse(other, privateKey), origin: 'att' }]),
+      trustFor(pub, 'dsse'),
+      [],
+    );
+    assert.ok(!wrongSubject.allowed);
+    assert.match(wrongSubject.reason, /subjects \(sha256:[0-9a-f]+\) do not include/);
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const wrongKey = await decideTrust(
+      artifact(wasm, [{ kind: 'sigstore-bundle', bundle: dsse(hex, stranger), origin: 'att' }]),
+      trustFor(pub, 'dsse'),
+      [],
+    );
+    assert.ok(!wrongKey.allowed);
+    assert.match(wrongKey.reason, /does not verify with this key/);
+  });
+});

@@ -126,6 +126,15 @@ describe('keyless bundles', () => {
     assert.ok(!d.allowed);
     assert.match(d.reason, /identity mallory@example\.com does not match release@example\.com/);
     assert.match(d.help, /keyless-tools/);
+    // the help shows the rule that would accept the signer actually found
+    assert.match(
+      d.help,
+      /It is signed by mallory@example\.com \(issuer https:\/\/accounts\.example\.com\)/,
+    );
+    assert.match(
+      d.help,
+      /- identity: "mallory@example\.com"\n {10}issuer: "https:\/\/accounts\.example\.com"/,
+    );
   });
 
   it('refuses an identity a glob must not stretch to: evil@example.com.attacker', async () => {
@@ -201,6 +210,19 @@ describe('keyless bundles', () => {
     );
     assert.ok(!d.allowed);
     assert.match(d.reason, /not this artifact/);
+  });
+});
+
+describe('v0.3 bundles with an inclusion proof', () => {
+  it('accepts an entry with a Merkle inclusion proof and a checkpoint signed by the log', async () => {
+    const d = await decide({ inclusionProof: true });
+    assert.equal(d.allowed, true, JSON.stringify(d));
+  });
+
+  it('refuses a checkpoint signed by a log the trusted root does not name', async () => {
+    const d = await decide({ inclusionProof: true, checkpointLog: otherLog });
+    assert.ok(!d.allowed);
+    assert.match(d.reason, /invalid checkpoint signature/);
   });
 });
 

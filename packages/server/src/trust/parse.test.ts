@@ -83,6 +83,24 @@ describe('the trust section', () => {
     assert.equal(compiled.fetch.maxBytes, 64 * 1024 * 1024);
   });
 
+  it('reads an inline PEM key, named key-N without an id', () => {
+    const inline = pem('ed25519').trim().replace(/\n/g, '\n        ');
+    const r = read(`trust:
+  sources:
+    - match: ["oci://ghcr.io/**"]
+      signers:
+        - key: |
+            ${inline.replace(/\n {8}/g, '\n            ')}
+`);
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+    const t = r.document!.extensions.trust as TrustSection;
+    assert.equal(t.sources[0]?.signers[0]?.id, 'key-1');
+    assert.equal(serverTrust(r.document, registry).sources[0]?.signers[0]?.kind, 'key');
+  });
+
   it('has no rules without a trust section', () => {
     const r = read('description: x\n');
     assert.deepEqual(serverTrust(r.document, registry).sources, []);

@@ -24,12 +24,26 @@ import type { KeylessSigner, KeySigner, Signer } from './model.js';
 import { loadTrustedRoot } from './trusted-root.js';
 import type { SignerInfo } from './verify.js';
 
-export type SignerCheck = { ok: true; signer: SignerInfo } | { ok: false; reason: string };
+export type SignerCheck =
+  | { ok: true; signer: SignerInfo }
+  | {
+      ok: false;
+      reason: string;
+      /** A certificate that verified but named someone else: who, for the help. */
+      observed?: { identity: string; issuer?: string };
+    };
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SIMPLE_SIGNING_DIGEST = 'docker-manifest-digest';
 
-class Refusal extends Error {}
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly observed?: { identity: string; issuer?: string },
+  ) {
+    super(message);
+  }
+}
 
 function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
@@ -153,7 +167,9 @@ function rekorEntry(raw: unknown): TransparencyLogEntry {
 /**
  * A cosign simple-signing signature (as cosign stores it in an OCI registry)
  * as a message-signature bundle over the payload bytes, so the library
- * checks it like any other bundle.
+ * checks it like any other bundle. The chain annotation is not used: the
+ * path from the leaf to a root is built from the trusted root's own
+ * certificate chains, so a chain an artifact brings cannot add a CA.
  */
 function cosignEntity(
   a: ArtifactEvidence,
@@ -263,14 +279,18 @@ function checkKeyless(entity: SignedEntity, signer: KeylessSigner): SignerInfo {
   }
   const identity = result.identity?.subjectAlternativeName;
   const issuer = result.identity?.extensions?.issuer;
+  const observed =
+    identity !== undefined ? { identity, ...(issuer !== undefined ? { issuer } : {}) } : undefined;
   if (identity === undefined || !globMatches(signer.identity, identity, 'identity')) {
     throw new Refusal(
       `the certificate identity ${identity ?? '(none)'} does not match ${signer.identity}`,
+      observed,
     );
   }
   if (issuer === undefined || !globMatches(signer.issuer, issuer, 'identity')) {
     throw new Refusal(
       `the certificate issuer ${issuer ?? '(none)'} does not match ${signer.issuer}`,
+      observed,
     );
   }
   return { kind: 'keyless', id: identity, issuer };
@@ -328,6 +348,7 @@ export async function verifyWithSigner(
     const info = signer.kind === 'key' ? checkKey(entity, signer) : checkKeyless(entity, signer);
     return { ok: true, signer: info };
   } catch (e) {
-    return { ok: false, reason: errorText(e) };
+    const observed = e instanceof Refusal ? e.observed : undefined;
+    return { ok: false, reason: errorText(e), ...(observed ? { observed } : {}) };
   }
 }

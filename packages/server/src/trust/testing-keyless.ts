@@ -246,6 +246,41 @@ export interface BundleOptions extends LeafOptions, Partial<LogEntryOptions> {
   log: TestLog;
   /** No transparency-log entry at all. */
   noTlog?: boolean;
+  /**
+   * A v0.3 bundle whose entry also carries an inclusion proof in a two-leaf
+   * tree and a checkpoint signed by `checkpointLog` (default: the log).
+   */
+  inclusionProof?: boolean;
+  checkpointLog?: TestLog;
+}
+
+const hashLeaf = (b: Buffer) =>
+  createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(b)
+    .digest();
+const hashNode = (l: Buffer, r: Buffer) =>
+  createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(l)
+    .update(r)
+    .digest();
+
+/** An RFC 6962 proof that `body` is leaf 1 of a two-leaf tree, with a signed checkpoint. */
+function inclusionProof(body: Buffer, log: TestLog) {
+  const sibling = hashLeaf(Buffer.from('an earlier entry'));
+  const root = hashNode(sibling, hashLeaf(body));
+  const origin = 'rekor.test.invalid';
+  const note = `${origin} - 1234\n2\n${b64(root)}\n`;
+  const sig = sign('sha256', Buffer.from(note), log.privateKey);
+  const envelope = `${note}\n\u2014 ${origin} ${b64(Buffer.concat([log.logId.subarray(0, 4), sig]))}\n`;
+  return {
+    logIndex: '1',
+    rootHash: b64(root),
+    treeSize: '2',
+    hashes: [b64(sibling)],
+    checkpoint: { envelope },
+  };
 }
 
 /** A v0.1 Sigstore bundle (x509 chain + SET), as keyless cosign/sigstore-js make. */
@@ -259,9 +294,11 @@ export async function keylessBundle(artifact: Buffer, o: BundleOptions) {
     integratedTime,
   });
   return {
-    mediaType: BUNDLE_V01,
+    mediaType: o.inclusionProof ? 'application/vnd.dev.sigstore.bundle.v0.3+json' : BUNDLE_V01,
     verificationMaterial: {
-      x509CertificateChain: { certificates: [{ rawBytes: b64(cert.rawData) }] },
+      ...(o.inclusionProof
+        ? { certificate: { rawBytes: b64(cert.rawData) } }
+        : { x509CertificateChain: { certificates: [{ rawBytes: b64(cert.rawData) }] } }),
       tlogEntries: o.noTlog
         ? []
         : [
@@ -271,6 +308,9 @@ export async function keylessBundle(artifact: Buffer, o: BundleOptions) {
               kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
               integratedTime: String(e.integratedTime),
               inclusionPromise: { signedEntryTimestamp: b64(e.set) },
+              ...(o.inclusionProof
+                ? { inclusionProof: inclusionProof(e.body, o.checkpointLog ?? o.log) }
+                : {}),
               canonicalizedBody: b64(e.body),
             },
           ],

@@ -3,6 +3,7 @@
 
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ArtifactEvidence } from './evidence.js';
 import { globMatches } from './glob.js';
 import type { CompiledTrust, SourceRule } from './model.js';
@@ -54,10 +55,21 @@ function sourceGlobFor(source: string): string {
 }
 
 /** A YAML snippet of a trust rule that would accept `source`. */
-export function ruleSnippet(source: string, requirement: 'signer' | 'digest'): string {
+export function ruleSnippet(
+  source: string,
+  requirement: 'signer' | 'digest',
+  observed?: { identity: string; issuer?: string; trustedRoot?: string },
+): string {
   const lines = ['trust:', '  sources:', `    - match: ["${sourceGlobFor(source)}"]`];
   if (requirement === 'digest') lines.push('      digest_pin: true');
-  else {
+  else if (observed) {
+    lines.push(
+      '      signers:',
+      `        - identity: ${JSON.stringify(observed.identity)}`,
+      `          issuer: ${JSON.stringify(observed.issuer ?? 'https://issuer.example')}`,
+      `          trusted_root: ${observed.trustedRoot ?? './trusted_root.json'}`,
+    );
+  } else {
     lines.push(
       '      signers:',
       '        - key: ./cosign.pub            # a cosign public key (ECDSA P-256 or Ed25519)',
@@ -75,7 +87,7 @@ async function decideLocal(
   trust: CompiledTrust,
   allowedDirs: readonly string[],
 ): Promise<TrustDecision | undefined> {
-  const given = a.localPath ?? new URL(a.source).pathname;
+  const given = a.localPath ?? fileURLToPath(a.source);
   const path = await real(given);
   const dirs = [...allowedDirs, ...trust.allowDirs];
   if (path === undefined) {
@@ -156,6 +168,7 @@ async function decideByRule(a: ArtifactEvidence, rule: SourceRule): Promise<Trus
     };
   }
   const failures: string[] = [];
+  let observed: { identity: string; issuer?: string; trustedRoot?: string } | undefined;
   if (rule.signers.length > 0) {
     if (a.evidence.length === 0) failures.push('no signature or bundle was found');
     for (const ev of a.evidence) {
@@ -170,6 +183,12 @@ async function decideByRule(a: ArtifactEvidence, rule: SourceRule): Promise<Trus
           };
         }
         failures.push(`${ev.origin}: ${signer.id}: ${r.reason}`);
+        if (r.observed && !observed) {
+          observed = {
+            ...r.observed,
+            ...(signer.kind === 'keyless' ? { trustedRoot: signer.trustedRoot } : {}),
+          };
+        }
       }
     }
   }
@@ -186,6 +205,8 @@ async function decideByRule(a: ArtifactEvidence, rule: SourceRule): Promise<Trus
     reason: `${a.source} does not meet ${rule.name}: ${failures.join('; ')}`,
     help:
       `${rule.name} (at ${rule.pointer}) accepts ${accepts}. ` +
-      `Sign the artifact with one of its signers, or add a signer:\n${ruleSnippet(a.source, 'signer')}`,
+      (observed
+        ? `It is signed by ${observed.identity}${observed.issuer ? ` (issuer ${observed.issuer})` : ''}; if that signer is trusted, a rule that accepts it:\n${ruleSnippet(a.source, 'signer', observed)}`
+        : `Sign the artifact with one of its signers, or add a signer:\n${ruleSnippet(a.source, 'signer')}`),
   };
 }
