@@ -27,6 +27,7 @@ import type {
 import type { compileTrust as compileTrustFn } from '../../packages/server/src/trust/extension.js';
 import type { decideTrust as decideTrustFn } from '../../packages/server/src/trust/verify.js';
 import { measureAsync, printTable, type Report, type Row, wantsJson } from './harness.js';
+import { verifyKeylessCase } from './verify.js';
 
 const src = (path: string) =>
   new URL(`../../packages/server/dist/sources/${path}`, import.meta.url).href;
@@ -184,6 +185,16 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
     await registry.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  // verify-keyless: a Sigstore bundle from a test Fulcio-style CA and log, the
+  // same case `bench verify` runs, so one run gives every load figure.
+  const keyless = (await verifyKeylessCase(argv)).rows;
+  const library = keyless.find((r) => r.impl === '@sigstore/verify')?.median_ns;
+  for (const r of keyless)
+    rows.push(
+      r.impl === 'mcpkit decideTrust' && library
+        ? { ...r, impl: 'mcpkit', ratio_to_library: r.median_ns / library }
+        : r,
+    );
   const report: Report = { rows, wasm_bytes: readFileSync(WASM).byteLength };
   if (!wantsJson(argv)) {
     printTable(
@@ -198,7 +209,9 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
         'written to the cache (cold), or read from the cache and verified again (cached). fetch: the manifest\n' +
         'by tag and the blob, no checks, nothing written. verify-keyed: the trust decision on the cosign\n' +
         'signature (rule match, payload digest check, @sigstore/verify) vs one node:crypto verify (× fetch\n' +
-        'does not apply to that row; see ratio_to_crypto in --json).\n',
+        'does not apply to that row; see ratio_to_crypto in --json). verify-keyless: the trust decision on a\n' +
+        'keyless bundle (chain to the trusted root, log entry, identity glob) vs @sigstore/verify alone and\n' +
+        'cosign verify-blob (ratio_to_library in --json).\n',
     );
   }
   return report;

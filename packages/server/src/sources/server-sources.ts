@@ -21,7 +21,7 @@ export async function sourceLoader(
     ...(f.maxBytes !== undefined ? { maxBytes: f.maxBytes } : {}),
     ...(f.timeoutMs !== undefined ? { timeoutMs: f.timeoutMs } : {}),
     ...(f.caFile !== undefined ? { ca: await readCa(f.caFile) } : {}),
-    allowCidrs: f.network.flatMap((r) => (r.cidr ? [r.cidr] : [])),
+    allowCidrs: f.network.map((r) => r.cidr),
   };
   return new SourceLoader({
     dataDir,

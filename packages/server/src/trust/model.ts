@@ -38,11 +38,9 @@ export interface SourceRule {
   readonly deny: boolean;
 }
 
+/** A special address range (loopback, private, link-local) source hosts may be on. */
 export interface NetworkRule {
-  /** An IPv4/IPv6 CIDR, or undefined when `host` is given. */
-  readonly cidr?: string;
-  /** A host name (exact or `*.example.com`). */
-  readonly host?: string;
+  readonly cidr: string;
 }
 
 export interface FetchSettings {

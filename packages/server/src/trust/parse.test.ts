@@ -58,7 +58,7 @@ describe('the trust section', () => {
     ca_file: ./ca.pem
     network:
       - cidr: 127.0.0.0/8
-      - host: registry.internal
+      - cidr: 10.1.2.3/32
 `);
     assert.deepEqual(
       r.diagnostics.filter((d) => d.severity === 'error'),
@@ -76,7 +76,7 @@ describe('the trust section', () => {
       maxBytes: 64 * 1024 * 1024,
       timeoutMs: 30_000,
       caFile: join(dir, 'ca.pem'),
-      network: [{ cidr: '127.0.0.0/8' }, { host: 'registry.internal' }],
+      network: [{ cidr: '127.0.0.0/8' }, { cidr: '10.1.2.3/32' }],
     });
     const compiled = serverTrust(r.document, registry);
     assert.equal(compiled.sources[0]?.signers[0]?.kind, 'key');
@@ -224,7 +224,7 @@ describe('the trust section', () => {
         'invalid-bytes /trust/fetch/max_bytes',
         'invalid-duration /trust/fetch/timeout',
         'trust-cidr-invalid /trust/fetch/network/0/cidr',
-        'trust-host-invalid /trust/fetch/network/1/host',
+        'trust-host-rule /trust/fetch/network/1/host',
         'trust-network-rule /trust/fetch/network/2',
       ],
     );

@@ -334,7 +334,7 @@ function readFetch(ctx: SectionContext, value: unknown, pointer: string): TrustS
     maxBytes?: number;
     timeoutMs?: number;
     caFile?: string;
-    network: Array<{ cidr?: string; host?: string }>;
+    network: Array<{ cidr: string }>;
   } = { network: [] };
   if (!map) return out;
   if (map.max_bytes !== undefined) {
@@ -376,16 +376,14 @@ function readFetch(ctx: SectionContext, value: unknown, pointer: string): TrustS
       const c = readCidr(ctx, m.cidr, joinPointer(p, 'cidr'));
       if (c) out.network.push({ cidr: c });
     } else {
-      const h = ctx.readString(m.host, joinPointer(p, 'host'), '`host`');
-      if (h !== undefined && /^(\*\.)?[a-z0-9.-]+$/i.test(h))
-        out.network.push({ host: h.toLowerCase() });
-      else if (h !== undefined)
-        ctx.error(
-          'trust-host-invalid',
-          joinPointer(p, 'host'),
-          `${quote(h)} is not a host name`,
-          'write e.g. `registry.internal` or `*.corp.example`',
-        );
+      // A name lets nothing through here: the fetcher checks the address a
+      // name resolves to, and a name can be made to resolve anywhere.
+      ctx.error(
+        'trust-host-rule',
+        joinPointer(p, 'host'),
+        'a source host at a loopback, private or metadata address is let through by its address, not its name',
+        'write the address it resolves to, e.g. `cidr: 10.1.2.3/32`',
+      );
     }
   });
   return out;

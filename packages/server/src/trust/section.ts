@@ -39,6 +39,6 @@ export interface TrustSection {
     readonly maxBytes?: number;
     readonly timeoutMs?: number;
     readonly caFile?: string;
-    readonly network: ReadonlyArray<{ readonly cidr?: string; readonly host?: string }>;
+    readonly network: ReadonlyArray<{ readonly cidr: string }>;
   };
 }
