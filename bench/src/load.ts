@@ -20,7 +20,7 @@ import type {
   parseSource as parseFn,
 } from '../../packages/server/src/sources/source-ref.js';
 import type {
-  cosign as cosignFn,
+  cosignSign as cosignSignFn,
   cosignKeyPair as keyPairFn,
   startRegistry as startFn,
 } from '../../packages/server/src/sources/testing-registry.js';
@@ -56,8 +56,8 @@ const { compileTrust } = (await import(trustMod('extension.js'))) as {
 const { decideTrust } = (await import(trustMod('verify.js'))) as {
   decideTrust: typeof decideTrustFn;
 };
-const { cosign, cosignKeyPair } = (await import(src('testing-registry.js'))) as {
-  cosign: typeof cosignFn;
+const { cosignSign, cosignKeyPair } = (await import(src('testing-registry.js'))) as {
+  cosignSign: typeof cosignSignFn;
   cosignKeyPair: typeof keyPairFn;
 };
 
@@ -108,18 +108,7 @@ export async function runLoadBench(argv: readonly string[]): Promise<Report> {
     // (made by the cosign CLI, found under the .sig tag), next to one
     // node:crypto verify of the same payload and signature.
     const keys = cosignKeyPair(dir);
-    cosign(
-      [
-        'sign',
-        '--key',
-        keys.key,
-        '--tlog-upload=false',
-        '--allow-insecure-registry',
-        '--allow-http-registry',
-        `${registry.host}/tools/time@${pushed.digest}`,
-      ],
-      dir,
-    );
+    cosignSign(keys.key, `${registry.host}/tools/time@${pushed.digest}`, dir);
     const signedArtifact = await fetchOci(ref, { http, cache: warm, operator: false });
     const pem = readFileSync(keys.pub, 'utf8');
     const trust = compileTrust({

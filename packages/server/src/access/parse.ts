@@ -72,7 +72,8 @@ function freeMap(ctx: SectionContext, value: unknown, pointer: string, what: str
   return ctx.readMap(value, pointer, what, keys);
 }
 
-function path(ctx: SectionContext, value: unknown, pointer: string, what: string) {
+/** A file path from a policy, made absolute against the policy's directory. */
+export function readPath(ctx: SectionContext, value: unknown, pointer: string, what: string) {
   const text = ctx.readString(value, pointer, what);
   if (text === undefined) return undefined;
   if (text.length === 0 || text.includes('\0')) {
@@ -194,7 +195,7 @@ function readOAuth(
       ? undefined
       : /^[a-z]+:\/\//i.test(jwksText)
         ? webUrl(ctx, jwksText, at('jwks'), '`jwks`')
-        : path(ctx, jwksText, at('jwks'), '`jwks`');
+        : readPath(ctx, jwksText, at('jwks'), '`jwks`');
   const resource =
     map.resource === undefined
       ? undefined
@@ -295,7 +296,7 @@ function readAudit(
     ctx.error('missing-key', pointer, '`audit` needs `file`', 'add e.g. `file: ./audit/audit.log`');
     return undefined;
   }
-  const file = path(ctx, map.file, at('file'), '`file`');
+  const file = readPath(ctx, map.file, at('file'), '`file`');
   const out: Mutable<AuditSettings> = { file: file ?? '' };
   let ok = file !== undefined;
   if (map.max_size !== undefined) {
@@ -316,7 +317,7 @@ function readAudit(
     else out.keep = n;
   }
   if (map.key_file !== undefined) {
-    const k = path(ctx, map.key_file, at('key_file'), '`key_file`');
+    const k = readPath(ctx, map.key_file, at('key_file'), '`key_file`');
     if (k === undefined) ok = false;
     else out.keyFile = k;
   }
@@ -357,7 +358,7 @@ export function parseAccess(
     else {
       const ap = (k: string) => joinPointer(at('authentication'), k);
       if (auth.tokens !== undefined) {
-        const t = path(ctx, auth.tokens, ap('tokens'), '`tokens`');
+        const t = readPath(ctx, auth.tokens, ap('tokens'), '`tokens`');
         if (t === undefined) ok = false;
         else section.tokens = t;
       }
@@ -394,7 +395,7 @@ export function parseAccess(
           ok = false;
           continue;
         }
-        const f = path(ctx, file, rp, `the policy file of role ${quote(name)}`);
+        const f = readPath(ctx, file, rp, `the policy file of role ${quote(name)}`);
         if (f === undefined) ok = false;
         else out[name] = f;
       }

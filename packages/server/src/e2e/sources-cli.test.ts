@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  cosign,
   cosignKeyPair,
+  cosignSign,
   startRegistry,
   type TestRegistry,
 } from '../sources/testing-registry.js';
@@ -60,18 +60,7 @@ test('push, verify (refused unsigned), cosign sign, verify (trusted)', () => {
   assert.equal(refused.status, 1, refused.stderr);
   assert.match(refused.stdout, /^refused: /);
   assert.match(refused.stdout, /help: /);
-  cosign(
-    [
-      'sign',
-      '--key',
-      keys.key,
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      pushed.reference.slice('oci://'.length),
-    ],
-    dir,
-  );
+  cosignSign(keys.key, pushed.reference.slice('oci://'.length), dir);
   const trusted = mcpkit(
     'component',
     'verify',

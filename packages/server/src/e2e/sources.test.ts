@@ -14,8 +14,8 @@ import { pushArtifact } from '../sources/oci-push.js';
 import { RegistryClient } from '../sources/registry-client.js';
 import { SourceHttp } from '../sources/source-http.js';
 import {
-  cosign,
   cosignKeyPair,
+  cosignSign,
   startRegistry,
   type TestRegistry,
 } from '../sources/testing-registry.js';
@@ -78,18 +78,7 @@ describe('components from an OCI registry over MCP', () => {
       ['tools/time', t.digest],
       ['tools/echo', e.digest],
     ])
-      cosign(
-        [
-          'sign',
-          '--key',
-          keys.key,
-          '--tlog-upload=false',
-          '--allow-insecure-registry',
-          '--allow-http-registry',
-          `${signed.host}/${repo}@${digest}`,
-        ],
-        dir,
-      );
+      cosignSign(keys.key, `${signed.host}/${repo}@${digest}`, dir);
     const policy = join(dir, 'server.yaml');
     writeFileSync(
       policy,

@@ -16,8 +16,8 @@ import type { SourceError } from './source-error.js';
 import { SourceHttp } from './source-http.js';
 import { type OciSource, parseSource } from './source-ref.js';
 import {
-  cosign,
   cosignKeyPair,
+  cosignSign,
   startRegistry,
   startTokenServer,
   type TestRegistry,
@@ -153,18 +153,7 @@ test('a cosign signature is found under the sha256-<hex>.sig tag, payload and an
   const pushed = await pushArtifact(client, '1', { wasm, manifestText: tools });
   const dir = tempDir('mcpkit-cosign-');
   const keys = cosignKeyPair(dir);
-  cosign(
-    [
-      'sign',
-      '--key',
-      keys.key,
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      `${open.host}/tools/signed@${pushed.digest}`,
-    ],
-    dir,
-  );
+  cosignSign(keys.key, `${open.host}/tools/signed@${pushed.digest}`, dir);
   const got = await fetchOci(oci(`oci://${open.host}/tools/signed:1`), ctx());
   assert.equal(got.evidence.evidence.length, 1);
   const sig = got.evidence.evidence[0]!;

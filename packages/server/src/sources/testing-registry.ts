@@ -191,6 +191,22 @@ export function cosign(args: string[], cwd: string, password = 'test-password'):
   });
 }
 
+/** `cosign sign --key` of an image in a plain-HTTP registry on this machine, no log upload. */
+export function cosignSign(key: string, image: string, cwd: string): string {
+  return cosign(
+    [
+      'sign',
+      '--key',
+      key,
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      image,
+    ],
+    cwd,
+  );
+}
+
 /** A key pair `<name>.key` / `<name>.pub` in `dir`. */
 export function cosignKeyPair(dir: string, name = 'cosign'): { key: string; pub: string } {
   const sub = join(dir, name);

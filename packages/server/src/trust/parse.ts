@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { basename } from 'node:path';
 import {
   didYouMean,
   joinPointer,
@@ -17,6 +17,7 @@ import {
   type SectionContext,
 } from '@mcpkit/wasm-policy';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { readPath } from '../access/parse.js';
 import { trustGlobError } from './glob.js';
 import type { SignerSpec, SourceRuleSpec, TrustSection } from './section.js';
 
@@ -31,16 +32,6 @@ const KEY_HELP =
   'give a PEM public key file (`cosign generate-key-pair` writes cosign.pub) or the PEM text; ECDSA P-256 and Ed25519 are accepted';
 const KEYLESS_HELP =
   'a keyless signer names who signed: `identity: release@example.com` (or a glob such as `https://github.com/acme/*/.github/workflows/release.yml@refs/heads/main`) and `issuer: https://token.actions.githubusercontent.com`, with `trusted_root: ./trusted_root.json`';
-
-function filePath(ctx: SectionContext, value: unknown, pointer: string, what: string) {
-  const text = ctx.readString(value, pointer, what);
-  if (text === undefined) return undefined;
-  if (text.length === 0 || text.includes('\0')) {
-    ctx.error('invalid-path', pointer, `${what} must be a file path`);
-    return undefined;
-  }
-  return isAbsolute(text) ? resolve(text) : resolve(ctx.baseDir ?? process.cwd(), text);
-}
 
 /** A key object for an accepted key type, or a message. */
 export function acceptedKey(pem: string): { key: KeyObject } | { message: string } {
@@ -71,7 +62,7 @@ function readKey(
   let pem = text;
   let from = 'inline';
   if (!text.includes('-----BEGIN')) {
-    const path = filePath(ctx, text, pointer, '`key`');
+    const path = readPath(ctx, text, pointer, '`key`');
     if (path === undefined) return undefined;
     try {
       pem = readFileSync(path, 'utf8');
@@ -100,7 +91,7 @@ function readKey(
 }
 
 function readTrustedRoot(ctx: SectionContext, value: unknown, pointer: string) {
-  const path = filePath(ctx, value, pointer, '`trusted_root`');
+  const path = readPath(ctx, value, pointer, '`trusted_root`');
   if (path === undefined) return undefined;
   let root: TrustedRoot;
   try {
@@ -360,7 +351,7 @@ function readFetch(ctx: SectionContext, value: unknown, pointer: string): TrustS
       );
   }
   if (map.ca_file !== undefined) {
-    const path = filePath(ctx, map.ca_file, joinPointer(pointer, 'ca_file'), '`ca_file`');
+    const path = readPath(ctx, map.ca_file, joinPointer(pointer, 'ca_file'), '`ca_file`');
     if (path !== undefined) out.caFile = path;
   }
   const net = ctx.readList(map.network, joinPointer(pointer, 'network'), '`network`') ?? [];
@@ -409,7 +400,7 @@ export function parseTrust(
       ? (ctx.readStrings(map.allow_dirs, dirsPtr, '`allow_dirs`') ?? [])
       : [];
   dirs.forEach((d, i) => {
-    const path = filePath(
+    const path = readPath(
       ctx,
       d,
       Array.isArray(map.allow_dirs) ? joinPointer(dirsPtr, i) : dirsPtr,
