@@ -74,7 +74,7 @@ describe('cpu_time', () => {
 describe('cpu quota', () => {
   it('stops the call that spends it, then refuses calls that could not wait long enough', async () => {
     // 1m: 10 ms of CPU time in reserve, refilled at 1 ms per second.
-    const sb = await box('{cpu: 1m, execution_time: 2s}', false);
+    const sb = await box('{cpu: 1m, execution_time: 900ms}', false);
     const stopped = await run(sb, ['spin']).then(
       () => assert.fail('the spin returned'),
       (e) => e,
@@ -85,17 +85,18 @@ describe('cpu quota', () => {
       stopped.message,
       /^component `cpu` used up its CPU quota of 1m \(`resources\.limits\.cpu`\) and the call was stopped; calls can start again in \d/,
     );
-    // A second's refill (1 ms) takes a second, more than an overdrawn budget
-    // could recover within this call's 2 s: refused without running.
+    // Calls start again when 1 ms is back: a second's refill at least, however
+    // little the spin overdrew, so longer than this call's 0.9 s: refused
+    // without running.
     const refused = await run(sb, ['echo', 'x']).then(
       () => assert.fail('the call ran'),
       (e) => e,
     );
     assert.ok(refused instanceof CpuQuotaError, String(refused));
-    assert.ok(refused.retryAfterMs > 2000, String(refused.retryAfterMs));
+    assert.ok(refused.retryAfterMs > 900, String(refused.retryAfterMs));
     assert.match(
       refused.message,
-      /has used up its CPU quota of 1m .* later than this call may wait \(2\.0 s\)$/,
+      /has used up its CPU quota of 1m .* later than this call may wait \(900 ms\)$/,
     );
   });
 
