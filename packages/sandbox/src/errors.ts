@@ -34,6 +34,7 @@ export const SANDBOX_ERROR_CODES = Object.freeze([
   'worker-crashed',
   'closed',
   'no-entry-point',
+  'plugin-failed',
 ] as const);
 
 /** The bytes are not WebAssembly at all. */
@@ -82,6 +83,22 @@ export class MemoryLimitError extends SandboxError {
 export class TrapError extends SandboxError {
   constructor(message: string, options?: ErrorOptions) {
     super('trap', message, options);
+  }
+}
+
+/** An Extism plugin's function returned failure, with the message it set (if any). */
+export class PluginError extends SandboxError {
+  constructor(
+    fn: string,
+    readonly returned: number,
+    readonly pluginMessage: string | undefined,
+  ) {
+    super(
+      'plugin-failed',
+      pluginMessage !== undefined && pluginMessage.trim() !== ''
+        ? pluginMessage
+        : `the plugin's \`${fn}\` failed (it returned ${returned} and set no error message)`,
+    );
   }
 }
 

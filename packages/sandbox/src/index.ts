@@ -67,6 +67,7 @@ export {
   NotWasmError,
   OutOfMemoryError,
   OutputLimitError,
+  PluginError,
   SANDBOX_ERROR_CODES,
   SandboxError,
   type SandboxErrorCode,
@@ -76,6 +77,24 @@ export {
   UnsupportedImportsError,
   WorkerCrashedError,
 } from './errors.js';
+export {
+  EXTISM_ENV,
+  EXTISM_USER,
+  KERNEL_FUNCTIONS,
+  type PluginLog,
+  type PluginLogLevel,
+  type PluginUserReply,
+  type PluginUserRequest,
+  USER_FUNCTIONS,
+} from './extism/kernel.js';
+export {
+  DEFAULT_MAX_VAR_BYTES,
+  isExtismPlugin,
+  type PluginCallOptions,
+  type PluginCallResult,
+  PluginSandbox,
+  type PluginSandboxOptions,
+} from './extism/sandbox.js';
 export {
   type HostCallContext,
   type HostFunction,

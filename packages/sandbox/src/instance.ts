@@ -8,11 +8,19 @@ import {
   type Decision,
   type PolicyDocument,
 } from '@mcpkit/wasm-policy';
+import {
+  EXTISM_ENV,
+  EXTISM_USER,
+  Kernel,
+  KernelOutOfMemory,
+  type PluginCall,
+  type PluginOutcome,
+} from './extism/kernel.js';
 import { type HostCallContext, type HostModule, hostImports } from './host-module.js';
 import { METER_EXPORT } from './meter.js';
 import { StorageGate } from './storage-gate.js';
 import { type Violation, violation } from './violation.js';
-import { Cancelled, OutputLimitExceeded, ProcExit, Unsettled } from './wasi/aborts.js';
+import { Cancelled, GuestAbort, OutputLimitExceeded, ProcExit, Unsettled } from './wasi/aborts.js';
 import { createWasi, WASI_MODULE } from './wasi/preview1.js';
 
 export interface RunRequest {
@@ -26,6 +34,8 @@ export interface RunRequest {
   maxOutput: number;
   /** Export to call; `_start` for a command. */
   entry: string;
+  /** For an Extism plugin: what the call is given besides its input (stdin). */
+  plugin?: PluginCall;
 }
 
 export interface RunError {
@@ -58,6 +68,8 @@ export interface RunOutcome {
    * memory, its budget spent, its stack too small): discard it and run again.
    */
   unsettled?: string;
+  /** For an Extism plugin: its output, error, vars and logs. */
+  plugin?: PluginOutcome;
 }
 
 export interface RunEnvironment {
@@ -86,6 +98,19 @@ export interface RunEnvironment {
 
 const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
 const memoryImports = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor | null>();
+const plugins = new WeakMap<WebAssembly.Module, boolean>();
+
+/** Does the module import the Extism kernel (looked up once per module)? */
+export function isPluginModule(module: WebAssembly.Module): boolean {
+  let p = plugins.get(module);
+  if (p === undefined) {
+    p = WebAssembly.Module.imports(module).some(
+      (i) => i.module === EXTISM_ENV || i.module === EXTISM_USER,
+    );
+    plugins.set(module, p);
+  }
+  return p;
+}
 
 /** The module's imported memory, if any (looked up once per module). */
 function memoryImportOf(
@@ -134,6 +159,9 @@ function isStackOverflow(error: unknown): boolean {
 export function describeFailure(error: unknown): RunError {
   if (error instanceof OutputLimitExceeded) return { code: 'output-limit', message: error.message };
   if (error instanceof Cancelled) return { code: 'cancelled', message: error.message };
+  if (error instanceof KernelOutOfMemory) return { code: 'out-of-memory', message: error.message };
+  // The Extism kernel's refusals (a bad address, a refused HTTP request) say it all.
+  if (error instanceof GuestAbort) return { code: 'trap', message: error.message };
   if (isStackOverflow(error))
     return { code: 'stack-overflow', message: 'the guest overflowed its call stack' };
   if (error instanceof WebAssembly.LinkError)
@@ -171,6 +199,8 @@ function snapshot(
   reuse: { globals: readonly string[] },
 ): { restore(): boolean } {
   const bytes = new Uint8Array(memory.buffer.slice(0));
+  // Runs of all-zero pages are put back with a fill, which is cheaper than a copy.
+  const zero = zeroPages(bytes);
   const globals = [METER_EXPORT, ...reuse.globals].map((name) => {
     const g = instance.exports[name];
     if (!(g instanceof WebAssembly.Global))
@@ -180,11 +210,42 @@ function snapshot(
   return {
     restore() {
       if (memory.buffer.byteLength !== bytes.length) return false;
-      new Uint8Array(memory.buffer).set(bytes);
+      const now = new Uint8Array(memory.buffer);
+      let at = 0;
+      for (const [start, end] of zero) {
+        if (start > at) now.set(bytes.subarray(at, start), at);
+        now.fill(0, start, end);
+        at = end;
+      }
+      if (at < bytes.length) now.set(bytes.subarray(at), at);
       for (const { g, value } of globals) g.value = value;
       return true;
     },
   };
+}
+
+const RUN_PAGE = 4096;
+
+/** The [start, end) runs of 4 KiB pages of `bytes` that hold only zeros. */
+function zeroPages(bytes: Uint8Array): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  const words = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 3);
+  const perPage = RUN_PAGE >>> 3;
+  for (let page = 0; page * RUN_PAGE < bytes.length; page++) {
+    let empty = true;
+    for (let i = page * perPage; i < (page + 1) * perPage && i < words.length; i++)
+      if (words[i] !== 0n) {
+        empty = false;
+        break;
+      }
+    if (!empty) continue;
+    const start = page * RUN_PAGE;
+    const end = Math.min(start + RUN_PAGE, bytes.length);
+    const last = runs[runs.length - 1];
+    if (last && last[1] === start) last[1] = end;
+    else runs.push([start, end]);
+  }
+  return runs;
 }
 
 /** What one call adds to a prepared instance. */
@@ -193,6 +254,15 @@ export interface RunHooks {
   onViolation?: ((v: Violation) => void) | undefined;
   cancelled?: (() => boolean) | undefined;
 }
+
+const NO_PLUGIN_CALL: PluginCall = Object.freeze({
+  config: {},
+  vars: [],
+  maxVarBytes: 0,
+  logLevel: undefined,
+  http: false,
+  user: false,
+});
 
 /** Instantiate `module` for one future call under `env` (policy, host modules, limits). */
 export function prepareInstance(
@@ -228,10 +298,20 @@ export function prepareInstance(
     },
   };
   const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
+  let memory: WebAssembly.Memory | undefined;
+  const kernel = isPluginModule(module)
+    ? new Kernel({
+        memoryLimit: env.memoryLimit ?? Number.MAX_SAFE_INTEGER,
+        maxOutput,
+        linearBytes: () => memory?.buffer.byteLength ?? 0,
+        ...(env.call ? { call: env.call } : {}),
+        ...(env.trial ? { trial: true } : {}),
+      })
+    : undefined;
+  if (kernel) Object.assign(imports, kernel.imports());
   for (const hm of env.hostModules) {
     imports[hm.name] = hostImports(hm, { ...ctx, options: env.hostOptions?.get(hm.name) ?? {} });
   }
-  let memory: WebAssembly.Memory | undefined;
   let instance: WebAssembly.Instance | undefined;
   let linkError: Error | undefined;
   try {
@@ -288,10 +368,17 @@ export function prepareInstance(
         onStderr: hooks.onStderr,
         cancelled: hooks.cancelled,
       });
-      const outcome = (exitCode: number, error?: RunError): RunOutcome => {
-        const bytes = memory?.buffer.byteLength ?? 0;
+      kernel?.bind(request.stdin, request.plugin ?? NO_PLUGIN_CALL);
+      const outcome = (exitCode: number, error?: RunError, returned?: number): RunOutcome => {
+        // A plugin's kernel heap counts with its linear memory.
+        const bytes = (memory?.buffer.byteLength ?? 0) + (kernel?.heapBytes ?? 0);
         const exhausted = nearLimit(bytes, initialBytes, env.memoryLimit);
-        const err = atLimit(error, exhausted);
+        let err = atLimit(error, exhausted);
+        if (!err && kernel && env.memoryLimit !== undefined && bytes > env.memoryLimit)
+          err = {
+            code: 'out-of-memory',
+            message: `the plugin ended with ${bytes} bytes of linear and kernel memory, past its limit of ${env.memoryLimit}`,
+          };
         return {
           exitCode,
           stdout: wasi.stdout.bytes(),
@@ -301,6 +388,7 @@ export function prepareInstance(
           memoryExhausted: exhausted,
           durationMs: performance.now() - started,
           violations,
+          ...(kernel ? { plugin: kernel.finish(returned ?? exitCode) } : {}),
         };
       };
       try {
@@ -311,6 +399,13 @@ export function prepareInstance(
             code: 'no-entry-point',
             message: `the module exports no \`${request.entry}\` function`,
           });
+        }
+        if (kernel) {
+          // A reactor (wasi-libc, Go) sets itself up first, as under Extism.
+          const init = instance!.exports._initialize;
+          if (typeof init === 'function') (init as () => unknown)();
+          const returned = (entry as () => unknown)();
+          return outcome(0, undefined, typeof returned === 'number' ? returned : 0);
         }
         (entry as () => unknown)();
         return outcome(0);

@@ -153,6 +153,7 @@ describe('loading modules', () => {
         'worker-crashed',
         'closed',
         'no-entry-point',
+        'plugin-failed',
       ],
     );
   });

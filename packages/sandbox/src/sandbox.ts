@@ -220,6 +220,64 @@ export abstract class GuestSandbox {
     this.#budget?.charge(ms);
   }
 
+  #trial: TrialRunner | undefined;
+  #noTrial: string | undefined;
+
+  /** Whether calls are tried on the calling thread first, and if not, why. */
+  get trial(): { readonly enabled: boolean; readonly reason?: string } {
+    return this.#trial ? { enabled: true } : { enabled: false, reason: this.#noTrial ?? '' };
+  }
+
+  /** Try calls of `module` on the calling thread first, unless `unwanted` says why not. */
+  protected async setUpTrial(module: LoadedModule, unwanted: string | undefined): Promise<void> {
+    if (unwanted !== undefined) {
+      this.#noTrial = unwanted;
+      return;
+    }
+    const t = await TrialRunner.create(module, {
+      component: this.id,
+      policy: this.policy,
+      memoryLimit: this.limits.memory,
+      maxOutput: this.limits.output,
+    });
+    if (t instanceof TrialRunner) this.#trial = t;
+    else this.#noTrial = `it cannot be metered: ${t.reason}`;
+  }
+
+  /**
+   * Run `f` on this thread. With CPU limits, its duration is its CPU time:
+   * the thread does nothing else meanwhile, and neither a trial nor an
+   * inline guest yields it, so the duration bounds the CPU time used. It is
+   * charged to the quota whether or not it settles the call; a trial that
+   * does not is not counted against the call's own `cpu_time`, since the
+   * worker runs the call from the start.
+   */
+  protected onThisThread(f: () => RunOutcome | undefined): RunOutcome | undefined {
+    if (!this.cpuLimits) return f();
+    const started = performance.now();
+    const outcome = f();
+    const ms = performance.now() - started;
+    this.chargeCpu(ms);
+    if (outcome) outcome.cpuMs = ms;
+    return outcome;
+  }
+
+  /** The call settled by a trial on this thread, when one can settle it. */
+  protected trialRun(
+    request: RunRequest,
+    options: {
+      signal?: AbortSignal | undefined;
+      onStderr?: ((chunk: Uint8Array) => void) | undefined;
+    },
+  ): RunOutcome | undefined {
+    const trial = this.#trial;
+    if (!trial?.wants(request.args[0]!) || options.signal?.aborted) return undefined;
+    const outcome = this.onThisThread(() => trial.run(request));
+    // Its stderr arrives in one piece.
+    if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
+    return outcome;
+  }
+
   /** The typed error for a run that failed; `what` names the guest. */
   protected errorOf(o: RunOutcome, what: string, entry: string): SandboxError {
     const e = o.error!;
@@ -275,8 +333,6 @@ export class Sandbox extends GuestSandbox {
   readonly #options: SandboxOptions;
   readonly #channels: ReadonlyMap<string, BridgeHandler>;
   readonly #inlineHostModules: readonly HostModule[];
-  #trial: TrialRunner | undefined;
-  #noTrial: string | undefined;
 
   private constructor(
     options: SandboxOptions,
@@ -291,26 +347,17 @@ export class Sandbox extends GuestSandbox {
     this.#inlineHostModules = hostModules;
   }
 
-  /** Whether calls are tried on the calling thread first, and if not, why. */
-  get trial(): { readonly enabled: boolean; readonly reason?: string } {
-    return this.#trial ? { enabled: true } : { enabled: false, reason: this.#noTrial ?? '' };
-  }
-
   async #setUpTrial(): Promise<void> {
-    if (this.isolation !== 'worker') this.#noTrial = 'the guest runs inline';
-    else if (this.#options.trial === false) this.#noTrial = 'turned off';
-    else if ((this.#options.hostModules ?? []).length > 0)
-      this.#noTrial = 'the module imports host modules besides WASI';
-    else {
-      const t = await TrialRunner.create(this.module, {
-        component: this.id,
-        policy: this.policy,
-        memoryLimit: this.limits.memory,
-        maxOutput: this.limits.output,
-      });
-      if (t instanceof TrialRunner) this.#trial = t;
-      else this.#noTrial = `it cannot be metered: ${t.reason}`;
-    }
+    await this.setUpTrial(
+      this.module,
+      this.isolation !== 'worker'
+        ? 'the guest runs inline'
+        : this.#options.trial === false
+          ? 'turned off'
+          : (this.#options.hostModules ?? []).length > 0
+            ? 'the module imports host modules besides WASI'
+            : undefined,
+    );
   }
 
   /** Load and check the module (typed errors for non-wasm, components, unsupported imports). */
@@ -355,7 +402,7 @@ export class Sandbox extends GuestSandbox {
       if (this.isolation === 'inline') {
         if (options.signal?.aborted) throw new CancelledError();
         // Trusted code on this thread: nothing stops it, but the quota is charged.
-        outcome = this.#onThisThread(() =>
+        outcome = this.onThisThread(() =>
           runInstance(this.module.module, request, {
             policy: this.policy,
             hostModules: this.#inlineHostModules,
@@ -370,7 +417,7 @@ export class Sandbox extends GuestSandbox {
         )!;
       } else {
         outcome =
-          this.#trialRun(request, options) ??
+          this.trialRun(request, options) ??
           (await this.pool.run({
             codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
             code: { kind: 'module', module: this.module.module },
@@ -391,34 +438,6 @@ export class Sandbox extends GuestSandbox {
     } finally {
       this.done();
     }
-  }
-
-  /**
-   * Run `f` on this thread. With CPU limits, its duration is its CPU time:
-   * the thread does nothing else meanwhile, and neither a trial nor an
-   * inline guest yields it, so the duration bounds the CPU time used. It is
-   * charged to the quota whether or not it settles the call; a trial that
-   * does not is not counted against the call's own `cpu_time`, since the
-   * worker runs the call from the start.
-   */
-  #onThisThread(f: () => RunOutcome | undefined): RunOutcome | undefined {
-    if (!this.cpuLimits) return f();
-    const started = performance.now();
-    const outcome = f();
-    const ms = performance.now() - started;
-    this.chargeCpu(ms);
-    if (outcome) outcome.cpuMs = ms;
-    return outcome;
-  }
-
-  /** The call settled by a trial on this thread, when one can settle it. */
-  #trialRun(request: RunRequest, options: RunOptions): RunOutcome | undefined {
-    const trial = this.#trial;
-    if (!trial?.wants(request.args[0]!) || options.signal?.aborted) return undefined;
-    const outcome = this.#onThisThread(() => trial.run(request));
-    // Its stderr arrives in one piece.
-    if (outcome && outcome.stderr.length > 0) options.onStderr?.(outcome.stderr);
-    return outcome;
   }
 
   #result(o: RunOutcome): RunResult {

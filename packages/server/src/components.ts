@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   binaryKind,
   type EgressOptions,
+  isExtismPlugin,
   NotWasmError,
   type ViolationListener,
   type WorkerPool,
@@ -28,6 +29,7 @@ import { ComponentGuest } from './component-guest.js';
 import type { Guest } from './guest.js';
 import { type PolicyHistory, rollbackGrants } from './history/index.js';
 import { type Manifest, manifestFromSections, parseManifest } from './manifest.js';
+import { PluginGuest } from './plugin-guest.js';
 import { effectivePolicy, parsePolicy, policyText, SERVER_ONLY_SECTIONS } from './policies.js';
 import type { SecretStore } from './secrets.js';
 import type { Progress } from './sources/artifact.js';
@@ -97,6 +99,16 @@ export interface ComponentManagerOptions {
   history?: PolicyHistory;
   /** Fetching and trusting sources; default: one over the store's data directory. */
   sources?: SourceLoader;
+  /** Settings of Extism plugins by component id (hyper-mcp's configuration gives them). */
+  plugins?: ReadonlyMap<string, PluginSettings>;
+}
+
+/** What an Extism plugin is given beyond its policy. */
+export interface PluginSettings {
+  /** Its configuration (`config_get`); only keys its policy's environment section allows reach it. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Tools not to offer (names or regular expressions over whole names). */
+  readonly skipTools?: readonly string[];
 }
 
 /** Who made a change when no one else is named: the local operator. */
@@ -158,6 +170,18 @@ function docsFrom(text: string | undefined): WitDocs {
     );
   } catch {
     return new Map();
+  }
+}
+
+/** The module imports the Extism kernel. */
+async function isPlugin(bytes: Uint8Array): Promise<boolean> {
+  try {
+    return isExtismPlugin(
+      WebAssembly.Module.imports(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>)),
+    );
+  } catch {
+    // Not valid: the module loader says why.
+    return false;
   }
 }
 
@@ -463,6 +487,23 @@ export class ComponentManager {
           throw new LoadError(error.message);
         },
       );
+    } else if (await isPlugin(bytes)) {
+      const settings = this.#o.plugins?.get(id);
+      guest = await PluginGuest.create({
+        id,
+        name: basename(stored.meta.source),
+        bytes,
+        policy: effective,
+        ...(this.#o.pool ? { pool: this.#o.pool } : {}),
+        env,
+        // Extism plugins read their settings as config, as hyper-mcp gives them its env_vars.
+        config: { ...env, ...settings?.config },
+        ...(settings?.skipTools ? { skipTools: settings.skipTools } : {}),
+        ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
+        ...(this.#o.egress ? { egress: this.#o.egress } : {}),
+      }).catch((error: Error) => {
+        throw new LoadError(error.message);
+      });
     } else {
       const manifest = await this.#manifest(id, bytes, stored.manifestText);
       guest = await CommandGuest.create({

@@ -87,7 +87,7 @@ export interface CallOutcome {
 }
 
 export interface Guest {
-  readonly kind: 'module' | 'component';
+  readonly kind: 'module' | 'component' | 'plugin';
   /** Tools as the component defines them (its own names). */
   readonly tools: readonly ToolDefinition[];
   call(tool: string, args: Record<string, unknown>, ctx: CallContext): Promise<CallOutcome>;

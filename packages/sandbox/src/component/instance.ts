@@ -5,7 +5,7 @@
 
 import type { CompiledPolicy } from '@mcpkit/wasm-policy';
 import type { EgressRequest, EgressResponse } from '../egress.js';
-import { EgressError, type EgressErrorCode } from '../egress-error.js';
+import { EgressError } from '../egress-error.js';
 import {
   atLimit,
   describeFailure,
@@ -213,16 +213,7 @@ function hostImports(hooks: () => ComponentHooks): Record<string, Record<string,
   };
 }
 
-/** The embedder's answer to an HTTP request, as it crosses the bridge. */
-export type HttpReply =
-  | { ok: true; response: EgressResponse }
-  | { ok: false; code: EgressErrorCode; message: string; url: string };
-
-/** Rebuild the typed error the WASI host maps to a wasi:http error code. */
-export function httpResult(reply: HttpReply): EgressResponse {
-  if (reply.ok) return reply.response;
-  throw new EgressError(reply.code, reply.message, reply.url);
-}
+export { type HttpReply, httpResult } from '../egress-reply.js';
 
 /**
  * jco's glue probes for JSPI with `WebAssembly.promising(…)` in a try/catch,

@@ -6,7 +6,7 @@
 import type { BridgeHandler } from '../bridge.js';
 import { type EgressOptions, type EgressRequest, EgressService } from '../egress.js';
 import { EgressBudget } from '../egress-budget.js';
-import { EgressError } from '../egress-error.js';
+import { fetchReply } from '../egress-reply.js';
 import { CancelledError } from '../errors.js';
 import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
 import type { Violation } from '../violation.js';
@@ -16,7 +16,6 @@ import {
   type ComponentOutcome,
   type HostReply,
   type HostRequest,
-  type HttpReply,
 } from './instance.js';
 import { type LoadedComponent, loadComponent, unversioned } from './load.js';
 import type { ComponentInterface, WitFunction } from './wit-types.js';
@@ -212,24 +211,5 @@ export class ComponentSandbox extends GuestSandbox {
     } finally {
       this.done();
     }
-  }
-}
-
-async function fetchReply(
-  egress: EgressService,
-  request: EgressRequest,
-  signal: AbortSignal | undefined,
-): Promise<HttpReply> {
-  try {
-    return { ok: true, response: await egress.fetch(request, signal) };
-  } catch (error) {
-    if (error instanceof EgressError)
-      return { ok: false, code: error.code, message: error.message, url: error.url };
-    return {
-      ok: false,
-      code: 'protocol',
-      message: (error as Error)?.message ?? String(error),
-      url: request.url,
-    };
   }
 }

@@ -6,10 +6,12 @@ import {
   binaryKind,
   digestOf,
   functionsOf,
+  isExtismPlugin,
   loadModule,
   readComponentInterface,
   unsupportedComponentImports,
 } from '@mcpkit/sandbox';
+import { emptyPolicy } from '@mcpkit/wasm-policy';
 import { type App, type AppOptions, createApp } from '../app.js';
 import { writeFileAtomic } from '../atomic.js';
 import { componentTools, signature } from '../component-guest.js';
@@ -22,6 +24,7 @@ import {
   parseManifest,
 } from '../manifest.js';
 import { mergeDocs, packageDocs } from '../package-docs.js';
+import { PluginGuest } from '../plugin-guest.js';
 import { policyText } from '../policies.js';
 import type { Progress } from '../sources/artifact.js';
 import { witDocsFromDir } from '../wit-docs.js';
@@ -165,6 +168,31 @@ export async function inspectComponent(
             }
           : {}),
         skipped: skipped.map((x) => `${x.function}: ${x.reason}`),
+      };
+    }
+    const imports = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
+      (mod) => WebAssembly.Module.imports(mod),
+      () => [],
+    );
+    if (isExtismPlugin(imports)) {
+      // Its tools are what `describe`/`list_tools` say: run it, allowed nothing.
+      const guest = await PluginGuest.create({
+        id: basename(target, extname(target)),
+        name: target,
+        bytes,
+        policy: emptyPolicy('inspecting: the plugin may touch nothing'),
+      });
+      return {
+        path: resolve(target),
+        kind: 'plugin',
+        ...guest.describe(),
+        tools: guest.tools,
+        ...(guest.catalog.prompts.length + guest.catalog.resources.length > 0
+          ? {
+              prompts: guest.catalog.prompts.map((p) => p.name),
+              resources: guest.catalog.resources.map((r) => r.uri),
+            }
+          : {}),
       };
     }
     const m = await loadModule(bytes, { name: target });

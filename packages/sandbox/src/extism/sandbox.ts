@@ -1,0 +1,232 @@
+// An Extism plugin ready to call: a core module importing `extism:host/env`
+// (and maybe `extism:host/user`, hyper-mcp's host functions, and WASI
+// preview1), run like every core module (worker pool, deadline, memory cap
+// over linear memory and kernel heap, output cap, cancellation), each call in
+// a fresh instance. What persists between calls is what Extism keeps between
+// calls of one plugin: its vars. HTTP requests are the egress service's,
+// answered on this thread through the bridge.
+
+import type { BridgeHandler } from '../bridge.js';
+import { type EgressOptions, EgressService } from '../egress.js';
+import { EgressBudget } from '../egress-budget.js';
+import { fetchReply } from '../egress-reply.js';
+import { CancelledError, NoEntryPointError, PluginError } from '../errors.js';
+import type { RunOutcome } from '../instance.js';
+import { type LoadedModule, loadModule } from '../module.js';
+import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
+import type { Violation } from '../violation.js';
+import {
+  EXTISM_ENV,
+  EXTISM_USER,
+  KERNEL_FUNCTIONS,
+  PLUGIN_CHANNELS,
+  type PluginLog,
+  type PluginLogLevel,
+  type PluginOutcome,
+  type PluginUserReply,
+  type PluginUserRequest,
+  USER_FUNCTIONS,
+} from './kernel.js';
+
+/** Extism's default cap on a plugin's vars. */
+export const DEFAULT_MAX_VAR_BYTES = 1024 * 1024;
+
+export interface PluginSandboxOptions extends GuestSandboxOptions {
+  bytes: Uint8Array;
+  /**
+   * The plugin's configuration (what `config_get` reads). Like the
+   * environment, only keys the policy's `environment` section allows reach it.
+   */
+  config?: Readonly<Record<string, string>>;
+  /** Most bytes its vars may hold, names and values together (default 1 MiB). */
+  maxVarBytes?: number;
+  /** Least level of the plugin's `log_*` calls kept (default `info`); `off` keeps none. */
+  logLevel?: PluginLogLevel | 'off';
+  /** The egress service's settings for its HTTP requests. */
+  egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation' | 'budget'>;
+}
+
+export interface PluginCallOptions {
+  signal?: AbortSignal;
+  onStderr?: (chunk: Uint8Array) => void;
+  /** Answers hyper-mcp's `list_roots`, `create_message`, `create_elicitation`; absent: they fail. */
+  onUserRequest?: (request: PluginUserRequest) => Promise<PluginUserReply>;
+}
+
+export interface PluginCallResult {
+  readonly output: Uint8Array;
+  /** WASI stdout and stderr, for plugins that use WASI. */
+  readonly stdout: Uint8Array;
+  readonly stderr: Uint8Array;
+  readonly logs: readonly PluginLog[];
+  readonly droppedLogs: number;
+  /** What hyper-mcp's `notify_*_list_changed` said changed. */
+  readonly changed: readonly string[];
+  readonly progress: PluginOutcome['progress'];
+  readonly durationMs: number;
+  readonly cpuMs?: number;
+  /** Linear memory and kernel heap at the end of the call. */
+  readonly memoryBytes: number;
+  readonly violations: readonly Violation[];
+}
+
+const encoder = new TextEncoder();
+
+/** The module imports the Extism kernel: it is a plugin, not a command. */
+export function isExtismPlugin(imports: readonly WebAssembly.ModuleImportDescriptor[]): boolean {
+  return imports.some((i) => i.module === EXTISM_ENV || i.module === EXTISM_USER);
+}
+
+export class PluginSandbox extends GuestSandbox {
+  readonly module: LoadedModule;
+  readonly #options: PluginSandboxOptions;
+  readonly #config: Readonly<Record<string, string>>;
+  readonly #budget: EgressBudget;
+  #vars: Array<[string, Uint8Array]> = [];
+
+  private constructor(options: PluginSandboxOptions, module: LoadedModule) {
+    super(options);
+    this.module = module;
+    this.#options = options;
+    this.#config = this.allowedEnv(options.config ?? {});
+    this.#budget = new EgressBudget(options.policy.network);
+  }
+
+  /** Load and check the plugin (typed errors for non-wasm, components, unsupported imports). */
+  static async create(options: PluginSandboxOptions): Promise<PluginSandbox> {
+    const module = await loadModule(options.bytes, {
+      name: options.name ?? options.id,
+      memoryLimit: options.policy.limits.memory ?? DEFAULT_LIMITS.memory,
+      hostModules: [
+        { name: EXTISM_ENV, functions: KERNEL_FUNCTIONS },
+        { name: EXTISM_USER, functions: USER_FUNCTIONS },
+      ],
+    });
+    const sandbox = new PluginSandbox(options, module);
+    await sandbox.setUpTrial(module, undefined);
+    return sandbox;
+  }
+
+  /** The functions the plugin exports (what `call` may name). */
+  functions(): string[] {
+    return this.module.exports.filter((e) => e.kind === 'function').map((e) => e.name);
+  }
+
+  has(fn: string): boolean {
+    return this.module.exports.some((e) => e.kind === 'function' && e.name === fn);
+  }
+
+  /** The configuration the plugin sees (the allowed keys only). */
+  get config(): Readonly<Record<string, string>> {
+    return this.#config;
+  }
+
+  /** Its vars now (a copy). */
+  get vars(): ReadonlyMap<string, Uint8Array> {
+    return new Map(this.#vars);
+  }
+
+  /**
+   * Call `fn` with `input` in a fresh instance; its output. A function that
+   * returns non-zero throws PluginError with the message it set.
+   */
+  async call(
+    fn: string,
+    input: Uint8Array | string = new Uint8Array(0),
+    options: PluginCallOptions = {},
+  ): Promise<PluginCallResult> {
+    if (options.signal?.aborted) throw new CancelledError();
+    if (!this.has(fn)) throw new NoEntryPointError(this.module.name, fn);
+    await this.turn();
+    const violations: Violation[] = [];
+    try {
+      await this.admit(options.signal);
+      const channels = new Map<string, BridgeHandler>();
+      const http = this.module.imports.some(
+        (i) => i.module === EXTISM_ENV && i.name === 'http_request',
+      );
+      if (http) {
+        const egress = new EgressService({
+          ...this.#options.egress,
+          policy: this.policy,
+          component: this.id,
+          budget: this.#budget,
+          onViolation: (v) => {
+            violations.push(v);
+            this.onViolation?.(v);
+          },
+        });
+        channels.set(PLUGIN_CHANNELS.http, (payload) =>
+          fetchReply(egress, payload as Parameters<typeof fetchReply>[1], options.signal),
+        );
+      }
+      const onUser = options.onUserRequest;
+      if (onUser)
+        channels.set(PLUGIN_CHANNELS.user, (payload) =>
+          onUser(payload as PluginUserRequest).catch(
+            (error: Error): PluginUserReply => ({ ok: false, message: error.message }),
+          ),
+        );
+      const level = this.#options.logLevel ?? 'info';
+      const request = {
+        component: this.id,
+        args: [fn],
+        env: this.env,
+        stdin: typeof input === 'string' ? encoder.encode(input) : input,
+        maxOutput: this.limits.output,
+        entry: fn,
+        plugin: {
+          config: this.#config,
+          vars: this.#vars,
+          maxVarBytes: this.#options.maxVarBytes ?? DEFAULT_MAX_VAR_BYTES,
+          logLevel: level === 'off' ? undefined : level,
+          http,
+          user: onUser !== undefined,
+        },
+      };
+      const outcome: RunOutcome =
+        this.trialRun(request, options) ??
+        (await this.pool.run({
+          codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
+          code: { kind: 'module', module: this.module.module },
+          policyKey: this.policyKey,
+          policy: this.document,
+          memoryLimit: this.limits.memory,
+          hostModules: [],
+          request,
+          deadlineMs: this.limits.executionTime,
+          cpu: this.cpuLimits,
+          signal: options.signal,
+          onStderr: options.onStderr,
+          onViolation: this.onViolation,
+          channels,
+        }));
+      const plugin = outcome.plugin;
+      // Vars a call set stay set, as under Extism, whether or not it succeeded.
+      if (plugin) this.#vars = plugin.vars;
+      const all = [...outcome.violations, ...violations];
+      if (outcome.error) throw this.errorOf({ ...outcome, violations: all }, this.module.name, fn);
+      if (!plugin) throw new Error('the plugin call left no kernel outcome');
+      if (plugin.returned !== 0 || outcome.exitCode !== 0)
+        throw Object.assign(
+          new PluginError(fn, plugin.returned || outcome.exitCode, plugin.error),
+          { outcome: { ...outcome, violations: all } },
+        );
+      return Object.freeze({
+        output: plugin.output,
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+        logs: plugin.logs,
+        droppedLogs: plugin.droppedLogs,
+        changed: plugin.changed,
+        progress: plugin.progress,
+        durationMs: outcome.durationMs,
+        ...(outcome.cpuMs !== undefined ? { cpuMs: outcome.cpuMs } : {}),
+        memoryBytes: outcome.memoryBytes,
+        violations: all,
+      });
+    } finally {
+      this.done();
+    }
+  }
+}
