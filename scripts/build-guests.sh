@@ -60,6 +60,7 @@ TARGETS=(
   "echo|c|examples/echo/echo.c|examples/echo/echo.wasm|-Wl,-z,stack-size=65536"
   "catalog|c|packages/server/test/guests/catalog/catalog.c|packages/server/test/guests/catalog/catalog.wasm|-Wl,-z,stack-size=65536"
   "extism-hello|c-plugin|$GUESTS/extism/hello.c|$GUESTS/extism-hello.wasm|"
+  "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
 )
 
 CHECK=0
