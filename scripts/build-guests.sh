@@ -61,6 +61,8 @@ TARGETS=(
   "catalog|c|packages/server/test/guests/catalog/catalog.c|packages/server/test/guests/catalog/catalog.wasm|-Wl,-z,stack-size=65536"
   "extism-hello|c-plugin|$GUESTS/extism/hello.c|$GUESTS/extism-hello.wasm|"
   "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
+  "extism-fetch|c-plugin|$GUESTS/extism/fetch.c|$GUESTS/extism-fetch.wasm|"
+  "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
 )
 
 CHECK=0
