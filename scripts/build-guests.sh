@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds every WebAssembly (WASI preview1) guest in the repository from
-# source: the sandbox test guests and the example MCP tools, and the sandbox's
+# source: the sandbox test guests and the example MCP tools, the sandbox's
 # C test component (a wasi-libc reactor made a component with the preview1
-# adapter).
+# adapter), and the Extism test plugins (reactor modules importing the Extism
+# kernel, "extism:host/env", following hyper-mcp's plugin protocol).
 #
 #   scripts/build-guests.sh [--check] [--no-install] [target...]
 #
@@ -22,6 +23,12 @@
 #   C components    the C toolchain, and jco from npm (its `embed` and `new`
 #                   with its bundled preview1 adapter), pinned, installed
 #                   into the same cache directory
+#   Extism plugins  C: the C toolchain (-mexec-model=reactor); the build
+#                   fails when a plugin imports a module other than
+#                   extism:host/env and extism:host/user (kind c-plugin) or
+#                   those and wasi_snapshot_preview1 (kind c-plugin-wasi).
+#                   AssemblyScript: assemblyscript and @extism/as-pdk from
+#                   npm, pinned, installed with the AssemblyScript toolchain
 #
 # Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
@@ -30,6 +37,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ASC_VERSION="0.28.20"
 WASI_SHIM_VERSION="0.1.0"
+AS_PDK_VERSION="1.0.0"
 JCO_VERSION="1.35.0"
 # jco's wasm-tools runs on preview2-shim and reads its files through the
 # shim's default `/` preopen, which 0.26 no longer has.
@@ -51,6 +59,10 @@ TARGETS=(
   "hash|c|examples/hash/hash.c|examples/hash/hash.wasm|-Wl,-z,stack-size=1048576"
   "echo|c|examples/echo/echo.c|examples/echo/echo.wasm|-Wl,-z,stack-size=65536"
   "catalog|c|packages/server/test/guests/catalog/catalog.c|packages/server/test/guests/catalog/catalog.wasm|-Wl,-z,stack-size=65536"
+  "extism-hello|c-plugin|$GUESTS/extism/hello.c|$GUESTS/extism-hello.wasm|"
+  "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
+  "extism-fetch|c-plugin|$GUESTS/extism/fetch.c|$GUESTS/extism-fetch.wasm|"
+  "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
 )
 
 CHECK=0
@@ -96,11 +108,23 @@ selected() {
   return 1
 }
 
+# The toolchains a target kind needs: c-component and the C plugin kinds
+# need the C toolchain too, as-plugin is built by the AssemblyScript one.
+kind_needs() {
+  local tk="$1" kind="$2"
+  case "$tk" in
+    c-component) [[ "$kind" == c || "$kind" == c-component ]] ;;
+    c-plugin | c-plugin-wasi) [[ "$kind" == c ]] ;;
+    as-plugin) [[ "$kind" == as ]] ;;
+    *) [[ "$kind" == "$tk" ]] ;;
+  esac
+}
+
 needs_toolchain() {
   local kind="$1" t
   for t in "${TARGETS[@]}"; do
     IFS='|' read -r name tk _ <<<"$t"
-    if [[ "$tk" == "$kind" || ("$kind" == c && "$tk" == c-component) ]] && selected "$name"; then
+    if kind_needs "$tk" "$kind" && selected "$name"; then
       return 0
     fi
   done
@@ -226,19 +250,64 @@ ensure_npm_tools() {
 # ---------------------------------------------------------------------------
 # AssemblyScript
 
-ASC_DIR="$CACHE_DIR/assemblyscript-$ASC_VERSION-wasi-shim-$WASI_SHIM_VERSION"
+ASC_DIR="$CACHE_DIR/assemblyscript-$ASC_VERSION-wasi-shim-$WASI_SHIM_VERSION-as-pdk-$AS_PDK_VERSION"
 
 asc_installed() {
   [[ -f "$ASC_DIR/node_modules/@assemblyscript/wasi-shim/asconfig.json" &&
-    "$(npm_version "$ASC_DIR" assemblyscript)" == "$ASC_VERSION" ]]
+    "$(npm_version "$ASC_DIR" assemblyscript)" == "$ASC_VERSION" &&
+    "$(npm_version "$ASC_DIR" @extism/as-pdk)" == "$AS_PDK_VERSION" ]]
 }
 
 install_as() {
   npm install --prefix "$ASC_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-    "assemblyscript@$ASC_VERSION" "@assemblyscript/wasi-shim@$WASI_SHIM_VERSION" >/dev/null
+    "assemblyscript@$ASC_VERSION" "@assemblyscript/wasi-shim@$WASI_SHIM_VERSION" \
+    "@extism/as-pdk@$AS_PDK_VERSION" >/dev/null
 }
 
 ensure_as() { ensure_npm_tools "AssemblyScript $ASC_VERSION" "$ASC_DIR" asc_installed install_as; }
+
+# ---------------------------------------------------------------------------
+# Extism plugins
+
+# check_imports WASM MODULE...: fails unless every import of WASM comes from
+# one of the named modules.
+check_imports() {
+  local wasm="$1"
+  shift
+  node -e '
+    const [file, ...allowed] = process.argv.slice(1);
+    const mod = new WebAssembly.Module(require("fs").readFileSync(file));
+    const bad = WebAssembly.Module.imports(mod).filter((i) => !allowed.includes(i.module));
+    if (bad.length) {
+      console.error("imports outside " + allowed.join(", ") + ": " +
+        bad.map((i) => i.module + "." + i.name).join(", "));
+      process.exit(1);
+    }' "$wasm" "$@"
+}
+
+# A C plugin is a wasi-libc reactor (exports _initialize, no _start); only
+# libc code that needs no WASI call may be used unless WASI is allowed.
+build_c_plugin() {
+  local src="$1" out="$2" extra="$3" wasi="$4"
+  build_c "$src" "$out" "-mexec-model=reactor $extra"
+  local allowed=(extism:host/env extism:host/user)
+  ((wasi)) && allowed+=(wasi_snapshot_preview1)
+  check_imports "$out" "${allowed[@]}" || die "$src: unexpected imports"
+}
+
+# An AssemblyScript plugin built on @extism/as-pdk; the source defines
+# myAbort, which asc's abort calls are routed to.
+build_as_plugin() {
+  local src="$1" out="$2"
+  local modules="$ASC_DIR/node_modules"
+  local base="${src##*/}"
+  node "$modules/assemblyscript/bin/asc.js" "$ROOT/$src" \
+    --baseDir "$ROOT/$(dirname "$src")" \
+    --path "$modules" \
+    -O3 --noAssert --use "abort=${base%.ts}/myAbort" \
+    -o "$out"
+  check_imports "$out" extism:host/env extism:host/user || die "$src: unexpected imports"
+}
 
 build_as() {
   local src="$1" out="$2"
@@ -313,6 +382,9 @@ for t in "${TARGETS[@]}"; do
     go) build_go "$src" "$tmp" ;;
     as) build_as "$src" "$tmp" ;;
     c-component) build_c_component "$src" "$tmp" ;;
+    c-plugin) build_c_plugin "$src" "$tmp" "$extra" 0 ;;
+    c-plugin-wasi) build_c_plugin "$src" "$tmp" "$extra" 1 ;;
+    as-plugin) build_as_plugin "$src" "$tmp" ;;
   esac
   [[ -s "$tmp" ]] || die "$name: build produced no output"
   size=$(stat -c %s "$tmp")
@@ -337,7 +409,7 @@ log "toolchains:"
 needs_toolchain c && log "  C:  $("$CC" --version | head -n1) (--target=$C_TARGET${C_SYSROOT_FLAGS[*]:+ ${C_SYSROOT_FLAGS[*]}})"
 needs_toolchain go && log "  Go: $(GOTOOLCHAIN=local "$GO" env GOVERSION)"
 needs_toolchain c-component && log "  jco: $JCO_VERSION, preview2-shim $JCO_SHIM_VERSION ($JCO_DIR)"
-needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION ($ASC_DIR)"
+needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION, @extism/as-pdk $AS_PDK_VERSION ($ASC_DIR)"
 
 if ((CHECK && failed)); then
   die "some guests differ from their sources; run scripts/build-guests.sh and commit the result"
