@@ -3,6 +3,7 @@
 import { runAuditBench } from './audit.js';
 import { runComponentsBench } from './components.js';
 import { runE2eBench } from './e2e.js';
+import { runExtismBench } from './extism.js';
 import { runLoadBench } from './load.js';
 import { runPolicyBench } from './policy.js';
 import { runSandboxBench } from './sandbox.js';
@@ -12,6 +13,7 @@ const benches: Record<string, (argv: readonly string[]) => Promise<unknown>> = {
   audit: runAuditBench,
   components: runComponentsBench,
   e2e: runE2eBench,
+  extism: runExtismBench,
   load: runLoadBench,
   policy: runPolicyBench,
   sandbox: runSandboxBench,

@@ -226,21 +226,15 @@ function snapshot(
 
 const RUN_PAGE = 4096;
 
+const ZERO_PAGE = Buffer.alloc(RUN_PAGE);
+
 /** The [start, end) runs of 4 KiB pages of `bytes` that hold only zeros. */
 function zeroPages(bytes: Uint8Array): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
-  const words = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 3);
-  const perPage = RUN_PAGE >>> 3;
-  for (let page = 0; page * RUN_PAGE < bytes.length; page++) {
-    let empty = true;
-    for (let i = page * perPage; i < (page + 1) * perPage && i < words.length; i++)
-      if (words[i] !== 0n) {
-        empty = false;
-        break;
-      }
-    if (!empty) continue;
-    const start = page * RUN_PAGE;
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let start = 0; start < bytes.length; start += RUN_PAGE) {
     const end = Math.min(start + RUN_PAGE, bytes.length);
+    if (all.compare(ZERO_PAGE, 0, end - start, start, end) !== 0) continue;
     const last = runs[runs.length - 1];
     if (last && last[1] === start) last[1] = end;
     else runs.push([start, end]);
