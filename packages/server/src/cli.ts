@@ -37,7 +37,9 @@ import { deleteSecrets, listSecrets, parseAssignments, setSecrets } from './comm
 import { serve } from './commands/serve.js';
 import { callToolOnce } from './commands/tool-call.js';
 import { examplesServeOptions } from './examples.js';
+import { readHyperMcpConfig } from './hyper-mcp-config.js';
 import { createLogger, silentLogger } from './logging.js';
+import { serverRegistry } from './policies.js';
 import { parseResolveOverride, resolverWith } from './resolver.js';
 import { SECRET_STORE_KINDS, type SecretStoreKind } from './secrets.js';
 import { SERVER_VERSION } from './server.js';
@@ -187,6 +189,10 @@ program
     "resolve this host name to this address for guests' HTTP requests (repeatable; the policy still decides)",
     (v: string, prev: Array<[string, string[]]> = []) => [...prev, parseResolveOverride(v)],
   )
+  .option(
+    '--hyper-mcp-config <file>',
+    'serve the plugins of a hyper-mcp configuration (JSON or YAML), each under its runtime_config as policy',
+  )
   .option('--examples', 'serve the bundled example tools (fs-tool reads examples/data)')
   .option(
     '--allowed-host <host>',
@@ -222,6 +228,9 @@ program
       allowDirs: [...(base.allowDirs ?? []), ...(examples?.allowDirs ?? [])],
       ...(examples?.policyFile && !o.policy ? { policyFile: examples.policyFile } : {}),
       components: [...(examples?.components ?? []), ...((o.component as string[]) ?? [])],
+      ...(o.hyperMcpConfig
+        ? { hyperMcpPlugins: await readHyperMcpConfig(o.hyperMcpConfig, serverRegistry()) }
+        : {}),
       ...(o.http !== undefined ? { http: hostPort(o.http) } : {}),
       allowedHosts: (o.allowedHost as string[]) ?? [],
       allowedOrigins: (o.allowedOrigin as string[]) ?? [],

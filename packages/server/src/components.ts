@@ -278,6 +278,8 @@ export class ComponentManager {
     source: string,
     options: {
       policyPath?: string;
+      /** The policy itself, instead of one beside the component or at `policyPath`. */
+      policy?: { readonly text: string; readonly source: string };
       id?: string;
       by?: AuditClient;
       /** The operator's own load (serve --component, the CLI): trusted as the operator's. */
@@ -312,13 +314,18 @@ export class ComponentManager {
     const kind = binaryKind(bytes);
     if (kind === 'not-wasm') throw new LoadError(new NotWasmError(quote(path)).message);
     const id = options.id ?? componentIdFrom(remote ? remoteName(artifact.ref) : path);
-    let policyText: string | undefined = options.policyPath ? undefined : artifact.policyText;
-    let policySource: string | undefined = options.policyPath ? undefined : artifact.policySource;
-    const candidates = options.policyPath
-      ? [resolve(options.policyPath)]
-      : remote
-        ? []
-        : POLICY_NAMES(path).map((n) => join(dirname(path), n));
+    const given = options.policyPath !== undefined || options.policy !== undefined;
+    let policyText: string | undefined =
+      options.policy?.text ?? (given ? undefined : artifact.policyText);
+    let policySource: string | undefined =
+      options.policy?.source ?? (given ? undefined : artifact.policySource);
+    const candidates = options.policy
+      ? []
+      : options.policyPath
+        ? [resolve(options.policyPath)]
+        : remote
+          ? []
+          : POLICY_NAMES(path).map((n) => join(dirname(path), n));
     for (const candidate of candidates) {
       policyText = await readIfExists(candidate);
       if (policyText !== undefined) {

@@ -5,12 +5,15 @@ import { resolve } from 'node:path';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { clientOf, type Principal } from '../access/principal.js';
 import { type App, type AppOptions, createApp } from '../app.js';
+import type { HyperMcpPlugin } from '../hyper-mcp-config.js';
 import { startHttpTransport } from '../transports/http.js';
 import { progressLine } from './progress-line.js';
 
 export interface ServeOptions extends AppOptions {
   /** Components to load (or reload) at start. */
   components?: readonly string[];
+  /** Plugins of a hyper-mcp configuration to load at start, each under its converted policy. */
+  hyperMcpPlugins?: readonly HyperMcpPlugin[];
   /** Serve Streamable HTTP here instead of stdio. */
   http?: { host: string; port: number };
   allowedHosts?: readonly string[];
@@ -74,7 +77,18 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         ...(options.tls.minVersion ? { minVersion: options.tls.minVersion } : {}),
       }
     : undefined;
-  const app = await createApp(options);
+  const plugins = options.hyperMcpPlugins ?? [];
+  const app = await createApp({
+    ...options,
+    ...(plugins.length > 0
+      ? {
+          plugins: new Map([
+            ...(options.plugins ?? []),
+            ...plugins.map((p) => [p.name, p.settings] as const),
+          ]),
+        }
+      : {}),
+  });
   const log = app.logger;
   if (options.http && !app.access.authenticator && !isLoopback(options.http.host)) {
     if (!options.insecureNoAuth) {
@@ -97,6 +111,22 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       );
     } catch (error) {
       log.error({ path }, `could not load ${path}: ${(error as Error).message}`);
+    }
+  }
+  for (const p of plugins) {
+    try {
+      const c = await app.manager.load(p.source, {
+        id: p.name,
+        policy: p.policy,
+        operator: true,
+        onProgress: progressLine(),
+      });
+      log.info(
+        { component: c.meta.id, tools: c.guest.tools.map((t) => t.name) },
+        'loaded hyper-mcp plugin',
+      );
+    } catch (error) {
+      log.error({ plugin: p.name }, `could not load plugin ${p.name}: ${(error as Error).message}`);
     }
   }
   for (const g of options.startGrants ?? []) {

@@ -1,0 +1,258 @@
+// Extism plugins over MCP, with the official SDK's client: a hyper-mcp
+// configuration served as it is (its runtime_config as the policy), tools
+// listed and called, config, files and HTTP only as granted, and a
+// configuration mcpkit cannot honour refused before anything is served.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  escapeAttempts,
+  escapeDamage,
+  escapeRules,
+  escapeTree,
+} from '@mcpkit/sandbox/escape-corpus';
+import {
+  CLI,
+  type Connected,
+  call,
+  ROOT,
+  stdioClient,
+  tempDir,
+  text,
+  toolNamed,
+} from '../testing.js';
+
+const GUESTS = join(ROOT, 'packages', 'sandbox', 'test', 'guests');
+export const pluginPath = (name: string) => join(GUESTS, `extism-${name}.wasm`);
+
+/** A plugin in a directory of its own, with this policy beside it. */
+function withPolicy(dir: string, name: string, policy: string): string {
+  mkdirSync(join(dir, name), { recursive: true });
+  const to = join(dir, name, `${name}.wasm`);
+  cpSync(pluginPath(name), to);
+  writeFileSync(join(dir, name, 'policy.yaml'), policy);
+  return to;
+}
+
+async function listen(handler: http.RequestListener): Promise<[http.Server, number]> {
+  const s = http.createServer(handler);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return [s, (s.address() as AddressInfo).port];
+}
+
+describe('a hyper-mcp configuration served by mcpkit', () => {
+  let conn: Connected;
+  const dir = tempDir('mcpkit-hyper-mcp-');
+  const files = join(dir, 'shared');
+  let server: http.Server;
+  let port = 0;
+
+  before(async () => {
+    mkdirSync(files);
+    writeFileSync(join(files, 'notes.txt'), 'plugin-visible notes');
+    writeFileSync(join(dir, 'private.txt'), 'not for plugins');
+    [server, port] = await listen((req, res) => res.end(`hello from ${req.url}`));
+    const config = {
+      plugins: [
+        { name: 'hello', url: pathToFileURL(pluginPath('hello')).href },
+        {
+          name: 'state',
+          url: pluginPath('state'),
+          runtime_config: {
+            env_vars: { API_URL: 'https://api.example' },
+            skip_tools: ['set_.*'],
+            memory_limit: '32Mi',
+          },
+        },
+        { name: 'files', url: pluginPath('files'), runtime_config: { allowed_paths: [files] } },
+        {
+          name: 'fetch',
+          url: pluginPath('fetch'),
+          runtime_config: { allowed_hosts: ['127.0.0.1'] },
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    conn = await stdioClient(
+      ['--data-dir', join(dir, 'data'), '--hyper-mcp-config', join(dir, 'config.json')],
+      // In the server's environment, but not among the plugin's env_vars: never its config.
+      { API_TOKEN: 'server-secret' },
+    );
+  });
+  after(async () => {
+    await conn.close();
+    server.close();
+  });
+
+  it("lists every plugin's tools, without the skipped ones", async () => {
+    const { tools } = await conn.client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const n of ['greet', 'add', 'get_config', 'count', 'get_var', 'read_file', 'fetch'])
+      assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+    assert.ok(!names.includes('set_var'), 'skip_tools hides set_var');
+    assert.deepEqual(toolNamed(tools, 'add').inputSchema.required, ['a', 'b']);
+  });
+
+  it('calls them, the answers as the plugins made them', async () => {
+    assert.equal(text(await call(conn, 'greet', { name: 'MCP' })), 'Hello, MCP!');
+    assert.equal(text(await call(conn, 'add', { a: 2, b: 3 })), '5');
+    assert.equal(text(await call(conn, 'count')), '1');
+    assert.equal(text(await call(conn, 'count')), '2');
+    const bad = await call(conn, 'add', { a: 'two', b: 3 });
+    assert.equal(bad.isError, true);
+  });
+
+  it('gives a plugin its env_vars as config, and nothing else of the environment', async () => {
+    assert.equal(text(await call(conn, 'get_config', { key: 'API_URL' })), 'https://api.example');
+    const secret = await call(conn, 'get_config', { key: 'API_TOKEN' });
+    assert.equal(secret.isError, true);
+    assert.doesNotMatch(text(secret), /server-secret/);
+  });
+
+  it('lets a plugin read its allowed paths and nothing beside them', async () => {
+    assert.equal(
+      text(await call(conn, 'read_file', { path: join(files, 'notes.txt') })),
+      'plugin-visible notes',
+    );
+    for (const path of [join(dir, 'private.txt'), `${files}/../private.txt`, '/etc/passwd']) {
+      const r = await call(conn, 'read_file', { path });
+      assert.equal(r.isError, true, path);
+      assert.doesNotMatch(text(r), /not for plugins|root:/);
+    }
+  });
+
+  it('lets a plugin reach its allowed hosts', async () => {
+    assert.equal(
+      text(await call(conn, 'fetch', { url: `http://127.0.0.1:${port}/x` })),
+      '200\nhello from /x',
+    );
+  });
+
+  it('inspects and calls a plugin file from the command line', () => {
+    const inspect = spawnSync(
+      process.execPath,
+      [CLI, 'component', 'inspect', pluginPath('hello'), '--data-dir', join(dir, 'cli')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(inspect.status, 0, inspect.stderr);
+    assert.match(inspect.stdout, /Extism plugin \(hyper-mcp protocol 1\)/);
+    assert.match(inspect.stdout, /greet/);
+  });
+});
+
+describe('plugins under their own policies over MCP', () => {
+  let conn: Connected;
+  const dir = tempDir('mcpkit-plugins-');
+  let allowed: http.Server;
+  let other: http.Server;
+  let allowedPort = 0;
+  let otherPort = 0;
+  const otherHits: string[] = [];
+  const t = escapeTree();
+
+  before(async () => {
+    [other, otherPort] = await listen((req, res) => {
+      otherHits.push(req.url ?? '');
+      res.end('other');
+    });
+    [allowed, allowedPort] = await listen((req, res) => {
+      if (req.url === '/redirect') {
+        res.writeHead(302, { location: `http://127.0.0.1:${otherPort}/stolen` });
+        res.end();
+      } else res.end('fine');
+    });
+    conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--component',
+      withPolicy(
+        dir,
+        'fetch',
+        `version: "1.0"\nnetwork:\n  allow:\n    - host: "127.0.0.1"\n      ports: [${allowedPort}]\n    - host: localhost\n`,
+      ),
+      '--component',
+      withPolicy(
+        dir,
+        'files',
+        `version: "1.0"\nstorage:\n  allow:\n${escapeRules(t)
+          .map(
+            ([uri, access]) => `    - uri: "fs://${uri}"\n      access: [${access.join(', ')}]\n`,
+          )
+          .join('')}`,
+      ),
+    ]);
+  });
+  after(async () => {
+    await conn.close();
+    allowed.close();
+    other.close();
+  });
+
+  it('refuses another port on 127.0.0.1, a redirect to it, and a name at a denied address', async () => {
+    assert.equal(
+      text(await call(conn, 'fetch', { url: `http://127.0.0.1:${allowedPort}/ok` })),
+      '200\nfine',
+    );
+    for (const url of [
+      `http://127.0.0.1:${otherPort}/direct`,
+      `http://127.0.0.1:${allowedPort}/redirect`,
+      `http://localhost:${otherPort}/by-name`,
+    ]) {
+      const r = await call(conn, 'fetch', { url });
+      assert.equal(r.isError, true, url);
+      assert.match(text(r), /HTTP request to .* failed/);
+      assert.match(text(r), /The policy refused:/);
+    }
+    assert.deepEqual(otherHits, []);
+  });
+
+  it('refuses the escape corpus through a plugin', async () => {
+    for (const op of escapeAttempts(t)) {
+      const args =
+        op.op === 'read'
+          ? ['read_file', { path: op.path }]
+          : op.op === 'list'
+            ? ['list_dir', { path: op.path }]
+            : op.op === 'write'
+              ? ['write_file', { path: op.path, content: op.content }]
+              : undefined;
+      if (!args) continue;
+      const r = await call(conn, args[0] as string, args[1] as Record<string, unknown>);
+      assert.equal(r.isError, true, JSON.stringify(op));
+      assert.doesNotMatch(text(r), /TOP-SECRET/);
+    }
+    assert.deepEqual(escapeDamage(t), []);
+    assert.equal(readFileSync(join(t.outside, 'secret.txt'), 'utf8'), 'TOP-SECRET-CONTENT');
+  });
+});
+
+describe('a hyper-mcp configuration mcpkit cannot honour', () => {
+  it('is refused before serving, saying where and what', () => {
+    const dir = tempDir('mcpkit-hyper-mcp-bad-');
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      `plugins:\n  - name: hello\n    url: ${pluginPath('hello')}\n    runtime_config:\n      allowed_hosts: [example.com]\n      max_threads: 4\n  - name: far\n    url: http://example.com/far.wasm\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'serve',
+        '--data-dir',
+        join(dir, 'data'),
+        '--hyper-mcp-config',
+        join(dir, 'config.yaml'),
+      ],
+      { encoding: 'utf8', input: '' },
+    );
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /\/plugins\/0\/runtime_config\/max_threads/);
+    assert.match(r.stderr, /\/plugins\/1\/url: plain http:\/\//);
+  });
+});
