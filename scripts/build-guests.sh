@@ -63,6 +63,7 @@ TARGETS=(
   "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
   "extism-fetch|c-plugin|$GUESTS/extism/fetch.c|$GUESTS/extism-fetch.wasm|"
   "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
+  "extism-evil|c-plugin|$GUESTS/extism/evil.c|$GUESTS/extism-evil.wasm|"
 )
 
 CHECK=0
