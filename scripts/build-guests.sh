@@ -63,6 +63,8 @@ TARGETS=(
   "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
   "extism-fetch|c-plugin|$GUESTS/extism/fetch.c|$GUESTS/extism-fetch.wasm|"
   "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
+  "extism-evil|c-plugin|$GUESTS/extism/evil.c|$GUESTS/extism-evil.wasm|"
+  "extism-shout-as|as-plugin|$GUESTS/extism/as/shout.ts|$GUESTS/extism-shout-as.wasm|"
 )
 
 CHECK=0
@@ -301,7 +303,9 @@ build_as_plugin() {
   local src="$1" out="$2"
   local modules="$ASC_DIR/node_modules"
   local base="${src##*/}"
-  node "$modules/assemblyscript/bin/asc.js" "$ROOT/$src" \
+  # Paths are relative to the source's directory (asc names the abort
+  # replacement by its file path without the extension).
+  node "$modules/assemblyscript/bin/asc.js" "$base" \
     --baseDir "$ROOT/$(dirname "$src")" \
     --path "$modules" \
     -O3 --noAssert --use "abort=${base%.ts}/myAbort" \
