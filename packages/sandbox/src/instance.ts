@@ -12,7 +12,6 @@ import {
   EXTISM_ENV,
   EXTISM_USER,
   Kernel,
-  KernelOutOfMemory,
   type PluginCall,
   type PluginOutcome,
 } from './extism/kernel.js';
@@ -159,7 +158,6 @@ function isStackOverflow(error: unknown): boolean {
 export function describeFailure(error: unknown): RunError {
   if (error instanceof OutputLimitExceeded) return { code: 'output-limit', message: error.message };
   if (error instanceof Cancelled) return { code: 'cancelled', message: error.message };
-  if (error instanceof KernelOutOfMemory) return { code: 'out-of-memory', message: error.message };
   // The Extism kernel's refusals (a bad address, a refused HTTP request) say it all.
   if (error instanceof GuestAbort) return { code: 'trap', message: error.message };
   if (isStackOverflow(error))
@@ -366,7 +364,8 @@ export function prepareInstance(
       const outcome = (exitCode: number, error?: RunError, returned?: number): RunOutcome => {
         // A plugin's kernel heap counts with its linear memory.
         const bytes = (memory?.buffer.byteLength ?? 0) + (kernel?.heapBytes ?? 0);
-        const exhausted = nearLimit(bytes, initialBytes, env.memoryLimit);
+        const exhausted =
+          nearLimit(bytes, initialBytes, env.memoryLimit) || kernel?.exhausted === true;
         let err = atLimit(error, exhausted);
         if (!err && kernel && env.memoryLimit !== undefined && bytes > env.memoryLimit)
           err = {

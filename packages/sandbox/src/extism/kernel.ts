@@ -76,13 +76,6 @@ export class KernelFault extends GuestAbort {
   }
 }
 
-/** The kernel heap and the plugin's linear memory would pass the memory limit. */
-export class KernelOutOfMemory extends GuestAbort {
-  constructor(message: string) {
-    super(message);
-  }
-}
-
 /** `http_request` refused or failed: the call fails with the reason, as under Extism. */
 export class PluginHttpError extends GuestAbort {}
 
@@ -196,6 +189,7 @@ export class Kernel {
   #changed = new Set<string>();
   #progress: PluginOutcome['progress'] = [];
   #logLevel = LOG_OFF;
+  #exhausted = false;
 
   constructor(options: KernelOptions) {
     this.#o = options;
@@ -217,6 +211,7 @@ export class Kernel {
     this.#dropped = 0;
     this.#changed = new Set();
     this.#progress = [];
+    this.#exhausted = false;
     this.#call = call;
     this.#input = input;
     this.#inputView = new DataView(input.buffer, input.byteOffset, input.byteLength);
@@ -247,14 +242,26 @@ export class Kernel {
 
   /** Bytes the heap holds now (what counts against the memory limit). */
   get heapBytes(): number {
-    return this.#top;
+    return this.#top - BASE;
   }
 
   // --- the heap ------------------------------------------------------------
 
+  /** Whether an allocation was refused for want of memory. */
+  get exhausted(): boolean {
+    return this.#exhausted;
+  }
+
+  /**
+   * A new block of `n` bytes, zeroed; 0 when it would take linear memory
+   * and kernel heap past the memory limit (as Extism's kernel gives 0 when
+   * its memory cannot grow), which is remembered as the memory running out.
+   */
   alloc(n: number): number {
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new KernelOutOfMemory(`the plugin asked to allocate ${n} bytes`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.#o.memoryLimit) {
+      this.#exhausted = true;
+      return 0;
+    }
     if (n === 0) return 0;
     for (let i = this.#freed.length - 1, seen = 0; i >= 0 && seen < 64; i--, seen++) {
       const start = this.#freed[i]!;
@@ -269,10 +276,10 @@ export class Kernel {
     const start = this.#top;
     const end = start + ((n + 7) & ~7);
     const room = this.#o.memoryLimit - this.#o.linearBytes();
-    if (end > room)
-      throw new KernelOutOfMemory(
-        `the plugin's memory would pass its limit of ${this.#o.memoryLimit} bytes: it asked the kernel for ${n} more bytes, with ${start} bytes of kernel memory and ${this.#o.linearBytes()} bytes of linear memory in use`,
-      );
+    if (end - BASE > room) {
+      this.#exhausted = true;
+      return 0;
+    }
     if (end > this.#heap.length) {
       let size = this.#heap.length * 2;
       while (size < end) size *= 2;
@@ -430,9 +437,18 @@ export class Kernel {
   imports(): Record<string, Record<string, (...args: never[]) => unknown>> {
     const n = (v: bigint) => Number(v);
     const heap = () => this.#heap;
-    const log = (level: PluginLogLevel) => (p: bigint) => {
-      const text = this.#text(n(p), 'log message');
-      if (LOG_LEVELS.indexOf(level) >= this.#logLevel) this.#log(level, text);
+    const log = (level: PluginLogLevel) => {
+      const rank = LOG_LEVELS.indexOf(level);
+      return (p: bigint) => {
+        const at = n(p);
+        const length = this.#blocks.get(at);
+        if (length === undefined) this.#block(at, 'log message');
+        else if (rank < this.#logLevel) return;
+        // Past the cap only counted: a flood costs no decoding.
+        else if (this.#logs.length >= MAX_LOGS || this.#logBytes + length > MAX_LOG_BYTES)
+          this.#dropped++;
+        else this.#log(level, this.#text(at, 'log message'));
+      };
     };
     const env = {
       alloc: (size: bigint) => BigInt(this.alloc(n(size))),
@@ -496,7 +512,7 @@ export class Kernel {
         this.#error = start;
       },
       error_get: () => BigInt(this.#error),
-      memory_bytes: () => BigInt(this.#top),
+      memory_bytes: () => BigInt(this.#top - BASE),
       reset: () => {
         this.#blocks.clear();
         this.#capacity.clear();

@@ -269,3 +269,69 @@ describe('Extism plugins: files through WASI', () => {
     assert.deepEqual(escapeDamage(t), []);
   });
 });
+
+describe('Extism plugins: adversarial calls are contained', () => {
+  const limits = policy(`version: "1.0"
+resources:
+  limits:
+    memory: "16Mi"
+    execution_time: "2s"
+    output: "1Mi"
+`);
+  let evil: PluginSandbox;
+  before(async () => {
+    evil = await sandbox('evil', limits, { maxVarBytes: 256 * 1024 });
+  });
+
+  /** The call's failure: its code and message. */
+  async function failure(name: string): Promise<{ code: string; message: string }> {
+    try {
+      const r = await tool(evil, name, {});
+      return { code: r.isError ? 'tool-error' : 'answered', message: text(r) };
+    } catch (error) {
+      const e = error as { code: string; message: string };
+      return { code: e.code, message: e.message };
+    }
+  }
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['oob_load', 'trap', /read 8 bytes at 0x7fffffffffffff00, outside its kernel memory/],
+    ['oob_store', 'trap', /wrote 8 bytes at 0x7fffffffffffff00, outside its kernel memory/],
+    ['oob_input', 'trap', /read 8 input bytes at \d+, outside its input of \d+ bytes/],
+    ['oob_output', 'trap', /set an output of 1099511627776 bytes, more than its output limit/],
+    ['bad_error', 'trap', /passed 0xdeadbeef as its error message, which is not a block/],
+    ['bad_config', 'trap', /passed 0xffffffffffff as the config key, which is not a block/],
+    ['bad_length', 'answered', /^length = 0 /],
+    ['bad_free', 'answered', /^ok$/],
+    ['huge_alloc', 'answered', /^alloc = 0 /],
+    ['alloc_bomb', 'answered', /^MiB allocated before alloc returned 0 = 1[0-5] /],
+    ['output_flood', 'tool-error', /alloc of 64 MiB returned 0/],
+    ['var_bomb', 'trap', /past the 262144 bytes all its vars may hold/],
+    ['spin', 'deadline', /2000 ms|2 s/],
+    ['grow_bomb', 'out-of-memory', /memory/],
+  ];
+  for (const [name, code, message] of cases)
+    it(`${name}: ${code}`, async () => {
+      const f = await failure(name);
+      assert.equal(f.code, code, f.message);
+      assert.match(f.message, message);
+    });
+
+  it('a log flood is capped, the rest counted', async () => {
+    const r = await evil
+      .call('call', JSON.stringify({ params: { name: 'log_flood', arguments: {} } }))
+      .catch((e: { code: string }) => e);
+    if ('code' in r) assert.equal(r.code, 'deadline');
+    else {
+      assert.ok(r.logs.length <= 1000);
+      assert.ok(r.droppedLogs > 0);
+    }
+  });
+
+  it('the plugin still answers after every attack, with vars under the cap', async () => {
+    assert.match(text(await tool(evil, 'bad_free', {})), /^ok$/);
+    let bytes = 0;
+    for (const [k, v] of evil.vars) bytes += k.length + v.length;
+    assert.ok(bytes <= 256 * 1024);
+  });
+});

@@ -10,7 +10,7 @@ import type { BridgeHandler } from '../bridge.js';
 import { type EgressOptions, EgressService } from '../egress.js';
 import { EgressBudget } from '../egress-budget.js';
 import { fetchReply } from '../egress-reply.js';
-import { CancelledError, NoEntryPointError, PluginError } from '../errors.js';
+import { CancelledError, NoEntryPointError, OutOfMemoryError, PluginError } from '../errors.js';
 import type { RunOutcome } from '../instance.js';
 import { type LoadedModule, loadModule } from '../module.js';
 import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
@@ -207,6 +207,14 @@ export class PluginSandbox extends GuestSandbox {
       const all = [...outcome.violations, ...violations];
       if (outcome.error) throw this.errorOf({ ...outcome, violations: all }, this.module.name, fn);
       if (!plugin) throw new Error('the plugin call left no kernel outcome');
+      if ((plugin.returned !== 0 || outcome.exitCode !== 0) && outcome.memoryExhausted)
+        throw Object.assign(
+          new OutOfMemoryError(
+            this.limits.memory,
+            `its \`${fn}\` failed after an allocation was refused${plugin.error ? `: ${plugin.error}` : ''}`,
+          ),
+          { outcome: { ...outcome, violations: all } },
+        );
       if (plugin.returned !== 0 || outcome.exitCode !== 0)
         throw Object.assign(
           new PluginError(fn, plugin.returned || outcome.exitCode, plugin.error),

@@ -143,6 +143,24 @@ describe('a hyper-mcp configuration served by mcpkit', () => {
     assert.equal(inspect.status, 0, inspect.stderr);
     assert.match(inspect.stdout, /Extism plugin \(hyper-mcp protocol 1\)/);
     assert.match(inspect.stdout, /greet/);
+    const called = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'tool',
+        'call',
+        'greet',
+        '--component',
+        pluginPath('hello'),
+        '--args',
+        '{"name":"command line"}',
+        '--data-dir',
+        join(dir, 'cli'),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(called.status, 0, called.stderr);
+    assert.match(called.stdout, /Hello, command line!/);
   });
 });
 
