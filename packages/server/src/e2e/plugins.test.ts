@@ -250,6 +250,58 @@ describe('plugins under their own policies over MCP', () => {
   });
 });
 
+describe('an adversarial plugin over MCP', () => {
+  let conn: Connected;
+  const dir = tempDir('mcpkit-evil-');
+  before(async () => {
+    conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--component',
+      withPolicy(
+        dir,
+        'evil',
+        'version: "1.0"\nresources:\n  limits: {memory: 16Mi, execution_time: 2s, output: 1Mi}\n',
+      ),
+      '--component',
+      pluginPath('shout-as'),
+    ]);
+  });
+  after(() => conn.close());
+
+  it('every attack ends as a tool error or a harmless answer, and the server serves on', async () => {
+    const { tools } = await conn.client.listTools();
+    const attacks = [
+      'oob_load',
+      'oob_store',
+      'oob_input',
+      'oob_output',
+      'bad_error',
+      'bad_length',
+      'bad_free',
+      'bad_config',
+      'huge_alloc',
+      'alloc_bomb',
+      'output_flood',
+      'var_bomb',
+      'log_flood',
+      'spin',
+      'grow_bomb',
+    ];
+    for (const name of attacks) toolNamed(tools, name);
+    const harmless = new Set(['bad_length', 'bad_free', 'huge_alloc', 'alloc_bomb']);
+    for (const name of attacks) {
+      const r = await call(conn, name);
+      if (harmless.has(name)) assert.notEqual(r.isError, true, `${name}: ${text(r)}`);
+      // A log flood may finish within the deadline, its logs capped.
+      else if (name !== 'log_flood') assert.equal(r.isError, true, `${name}: ${text(r)}`);
+      // Nothing of the host leaks into an answer.
+      assert.doesNotMatch(text(r), /node:internal|at .*\.js:\d+/);
+    }
+    assert.equal(text(await call(conn, 'shout', { text: 'still here' })), 'STILL HERE');
+  });
+});
+
 describe('a hyper-mcp configuration mcpkit cannot honour', () => {
   it('is refused before serving, saying where and what', () => {
     const dir = tempDir('mcpkit-hyper-mcp-bad-');
