@@ -98,6 +98,17 @@ export interface RunEnvironment {
 const compiled = new WeakMap<PolicyDocument, CompiledPolicy>();
 const memoryImports = new WeakMap<WebAssembly.Module, WebAssembly.ModuleImportDescriptor | null>();
 const plugins = new WeakMap<WebAssembly.Module, boolean>();
+const wasiUsers = new WeakMap<WebAssembly.Module, boolean>();
+
+/** Does the module import any WASI function (looked up once per module)? */
+function usesWasi(module: WebAssembly.Module): boolean {
+  let w = wasiUsers.get(module);
+  if (w === undefined) {
+    w = WebAssembly.Module.imports(module).some((i) => i.module === WASI_MODULE);
+    wasiUsers.set(module, w);
+  }
+  return w;
+}
 
 /** Does the module import the Extism kernel (looked up once per module)? */
 export function isPluginModule(module: WebAssembly.Module): boolean {
@@ -290,6 +301,7 @@ export function prepareInstance(
     },
   };
   const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
+  const wasiInUse = usesWasi(module);
   let memory: WebAssembly.Memory | undefined;
   const kernel = isPluginModule(module)
     ? new Kernel({
@@ -341,7 +353,8 @@ export function prepareInstance(
       ? {
           reset() {
             if (!image.restore()) return false;
-            wasi.reset();
+            // A module without WASI imports cannot have touched the WASI host.
+            if (wasiInUse) wasi.reset();
             violations = [];
             used = false;
             return true;
@@ -353,13 +366,14 @@ export function prepareInstance(
       used = true;
       const started = performance.now();
       listener = hooks.onViolation;
-      wasi.bind({
-        args: request.args,
-        env: request.env,
-        stdin: request.stdin,
-        onStderr: hooks.onStderr,
-        cancelled: hooks.cancelled,
-      });
+      if (wasiInUse)
+        wasi.bind({
+          args: request.args,
+          env: request.env,
+          stdin: request.stdin,
+          onStderr: hooks.onStderr,
+          cancelled: hooks.cancelled,
+        });
       kernel?.bind(request.stdin, request.plugin ?? NO_PLUGIN_CALL);
       const outcome = (exitCode: number, error?: RunError, returned?: number): RunOutcome => {
         // A plugin's kernel heap counts with its linear memory.
@@ -374,8 +388,8 @@ export function prepareInstance(
           };
         return {
           exitCode,
-          stdout: wasi.stdout.bytes(),
-          stderr: wasi.stderr.bytes(),
+          stdout: wasiInUse ? wasi.stdout.bytes() : new Uint8Array(0),
+          stderr: wasiInUse ? wasi.stderr.bytes() : new Uint8Array(0),
           ...(err ? { error: err } : {}),
           memoryBytes: bytes,
           memoryExhausted: exhausted,
@@ -411,7 +425,7 @@ export function prepareInstance(
         return outcome(1, describeFailure(error));
       } finally {
         // What the guest left open: the call is over.
-        wasi.context.files.closeAll();
+        if (wasiInUse) wasi.context.files.closeAll();
       }
     },
   };

@@ -184,17 +184,26 @@ export abstract class GuestSandbox {
     return this.#running;
   }
 
-  /** Wait for a turn within the concurrency limit; refused when too many wait already. */
-  protected async turn(): Promise<void> {
+  /**
+   * Take a turn within the concurrency limit, waiting for one (the promise)
+   * when all are taken; refused when too many wait already.
+   */
+  protected turn(): Promise<void> | undefined {
     if (this.#running < this.limits.concurrency) {
       this.#running++;
-      return;
+      return undefined;
     }
     const maxQueued = this.#base.maxQueued ?? DEFAULT_MAX_QUEUED;
     if (this.#queue.length >= maxQueued)
-      throw new ConcurrencyLimitError(this.id, this.limits.concurrency + maxQueued);
-    await new Promise<void>((resolve) => this.#queue.push(resolve));
-    this.#running++;
+      return Promise.reject(
+        new ConcurrencyLimitError(this.id, this.limits.concurrency + maxQueued),
+      );
+    return new Promise<void>((resolve) =>
+      this.#queue.push(() => {
+        this.#running++;
+        resolve();
+      }),
+    );
   }
 
   protected done(): void {
@@ -206,13 +215,15 @@ export abstract class GuestSandbox {
    * Wait until the CPU quota lets a call start; refused at once when that
    * would take longer than the call's wall-clock limit.
    */
-  protected async admit(signal: AbortSignal | undefined): Promise<void> {
+  protected admit(signal: AbortSignal | undefined): Promise<void> | undefined {
     const budget = this.#budget;
-    if (!budget) return;
-    for (let wait = budget.startsIn(); wait > 0; wait = budget.startsIn()) {
-      if (wait > this.limits.executionTime) throw budget.refused(this.limits.executionTime);
-      await sleep(wait, signal);
-    }
+    if (!budget || budget.startsIn() <= 0) return undefined;
+    return (async () => {
+      for (let wait = budget.startsIn(); wait > 0; wait = budget.startsIn()) {
+        if (wait > this.limits.executionTime) throw budget.refused(this.limits.executionTime);
+        await sleep(wait, signal);
+      }
+    })();
   }
 
   /** CPU time a call spent on the calling thread, charged to the quota. */
@@ -383,9 +394,11 @@ export class Sandbox extends GuestSandbox {
 
   /** Run the guest once, in a fresh instance. */
   async run(options: RunOptions = {}): Promise<RunResult> {
-    await this.turn();
+    const turn = this.turn();
+    if (turn) await turn;
     try {
-      await this.admit(options.signal);
+      const admitted = this.admit(options.signal);
+      if (admitted) await admitted;
       const request = {
         component: this.id,
         args: [options.program ?? this.id, ...(options.args ?? [])],

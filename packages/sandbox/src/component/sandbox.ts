@@ -127,10 +127,12 @@ export class ComponentSandbox extends GuestSandbox {
     options: ComponentCallOptions = {},
   ): Promise<ComponentCallResult> {
     if (options.signal?.aborted) throw new CancelledError();
-    await this.turn();
+    const turn = this.turn();
+    if (turn) await turn;
     const violations: Violation[] = [];
     try {
-      await this.admit(options.signal);
+      const admitted = this.admit(options.signal);
+      if (admitted) await admitted;
       const channels = new Map<string, BridgeHandler>();
       const usesHttp = this.component.interface.imports.some((n) =>
         n.startsWith('wasi:http/outgoing-handler'),

@@ -180,6 +180,7 @@ export class Kernel {
   #vars = new Map<string, Uint8Array>();
   #varsGiven: PluginCall['vars'] = [];
   #varsChanged = false;
+  #varsRead = false;
   #varBytes = 0;
   #status = 0;
   #headers: Array<[string, string]> = [];
@@ -206,11 +207,11 @@ export class Kernel {
     this.#error = 0;
     this.#status = 0;
     this.#headers = [];
-    this.#logs = [];
+    if (this.#logs.length > 0) this.#logs = [];
     this.#logBytes = 0;
     this.#dropped = 0;
-    this.#changed = new Set();
-    this.#progress = [];
+    if (this.#changed.size > 0) this.#changed = new Set();
+    if (this.#progress.length > 0) this.#progress = [];
     this.#exhausted = false;
     this.#call = call;
     this.#input = input;
@@ -218,9 +219,8 @@ export class Kernel {
     this.#inputBlock = 0;
     this.#varsGiven = call.vars;
     this.#varsChanged = false;
-    this.#vars = new Map(call.vars);
-    this.#varBytes = 0;
-    for (const [k, v] of call.vars) this.#varBytes += k.length + v.length;
+    // Read lazily: most calls touch no vars.
+    this.#varsRead = false;
     this.#logLevel = call.logLevel === undefined ? LOG_OFF : LOG_LEVELS.indexOf(call.logLevel);
   }
 
@@ -337,12 +337,24 @@ export class Kernel {
 
   // --- vars and logs -------------------------------------------------------
 
+  /** This call's vars, made from what it was given on first use. */
+  #varMap(): Map<string, Uint8Array> {
+    if (!this.#varsRead) {
+      this.#varsRead = true;
+      this.#vars = new Map(this.#varsGiven);
+      this.#varBytes = 0;
+      for (const [k, v] of this.#varsGiven) this.#varBytes += k.length + v.length;
+    }
+    return this.#vars;
+  }
+
   #setVar(key: string, value: Uint8Array | undefined): void {
     this.#varsChanged = true;
-    const old = this.#vars.get(key);
+    const vars = this.#varMap();
+    const old = vars.get(key);
     const next = this.#varBytes - (old ? key.length + old.length : 0);
     if (value === undefined) {
-      this.#vars.delete(key);
+      vars.delete(key);
       this.#varBytes = next;
       return;
     }
@@ -351,7 +363,7 @@ export class Kernel {
       throw new KernelFault(
         `set var ${JSON.stringify(key.slice(0, 64))} to ${value.length} bytes, past the ${max} bytes all its vars may hold`,
       );
-    this.#vars.set(key, value);
+    vars.set(key, value);
     this.#varBytes = next + key.length + value.length;
   }
 
@@ -528,7 +540,7 @@ export class Kernel {
         return BigInt(Object.hasOwn(config, key) ? this.#store(encoder.encode(config[key])) : 0);
       },
       var_get: (p: bigint) => {
-        const value = this.#vars.get(this.#text(n(p), 'var name'));
+        const value = this.#varMap().get(this.#text(n(p), 'var name'));
         return BigInt(value ? this.#store(value) : 0);
       },
       var_set: (p: bigint, v: bigint) => {

@@ -83,6 +83,9 @@ export class PluginSandbox extends GuestSandbox {
   readonly #config: Readonly<Record<string, string>>;
   readonly #budget: EgressBudget;
   #vars: Array<[string, Uint8Array]> = [];
+  readonly #functions: ReadonlySet<string>;
+  /** It imports `http_request`: its calls may need the egress service. */
+  readonly #http: boolean;
 
   private constructor(options: PluginSandboxOptions, module: LoadedModule) {
     super(options);
@@ -90,6 +93,10 @@ export class PluginSandbox extends GuestSandbox {
     this.#options = options;
     this.#config = this.allowedEnv(options.config ?? {});
     this.#budget = new EgressBudget(options.policy.network);
+    this.#functions = new Set(
+      module.exports.filter((e) => e.kind === 'function').map((e) => e.name),
+    );
+    this.#http = module.imports.some((i) => i.module === EXTISM_ENV && i.name === 'http_request');
   }
 
   /** Load and check the plugin (typed errors for non-wasm, components, unsupported imports). */
@@ -109,11 +116,39 @@ export class PluginSandbox extends GuestSandbox {
 
   /** The functions the plugin exports (what `call` may name). */
   functions(): string[] {
-    return this.module.exports.filter((e) => e.kind === 'function').map((e) => e.name);
+    return [...this.#functions];
   }
 
   has(fn: string): boolean {
-    return this.module.exports.some((e) => e.kind === 'function' && e.name === fn);
+    return this.#functions.has(fn);
+  }
+
+  /** What a call in a worker asks this thread: HTTP through the egress service, hyper-mcp's requests. */
+  #channels(options: PluginCallOptions, violations: Violation[]): Map<string, BridgeHandler> {
+    const channels = new Map<string, BridgeHandler>();
+    if (this.#http) {
+      const egress = new EgressService({
+        ...this.#options.egress,
+        policy: this.policy,
+        component: this.id,
+        budget: this.#budget,
+        onViolation: (v) => {
+          violations.push(v);
+          this.onViolation?.(v);
+        },
+      });
+      channels.set(PLUGIN_CHANNELS.http, (payload) =>
+        fetchReply(egress, payload as Parameters<typeof fetchReply>[1], options.signal),
+      );
+    }
+    const onUser = options.onUserRequest;
+    if (onUser)
+      channels.set(PLUGIN_CHANNELS.user, (payload) =>
+        onUser(payload as PluginUserRequest).catch(
+          (error: Error): PluginUserReply => ({ ok: false, message: error.message }),
+        ),
+      );
+    return channels;
   }
 
   /** The configuration the plugin sees (the allowed keys only). */
@@ -137,36 +172,12 @@ export class PluginSandbox extends GuestSandbox {
   ): Promise<PluginCallResult> {
     if (options.signal?.aborted) throw new CancelledError();
     if (!this.has(fn)) throw new NoEntryPointError(this.module.name, fn);
-    await this.turn();
+    const turn = this.turn();
+    if (turn) await turn;
     const violations: Violation[] = [];
     try {
-      await this.admit(options.signal);
-      const channels = new Map<string, BridgeHandler>();
-      const http = this.module.imports.some(
-        (i) => i.module === EXTISM_ENV && i.name === 'http_request',
-      );
-      if (http) {
-        const egress = new EgressService({
-          ...this.#options.egress,
-          policy: this.policy,
-          component: this.id,
-          budget: this.#budget,
-          onViolation: (v) => {
-            violations.push(v);
-            this.onViolation?.(v);
-          },
-        });
-        channels.set(PLUGIN_CHANNELS.http, (payload) =>
-          fetchReply(egress, payload as Parameters<typeof fetchReply>[1], options.signal),
-        );
-      }
-      const onUser = options.onUserRequest;
-      if (onUser)
-        channels.set(PLUGIN_CHANNELS.user, (payload) =>
-          onUser(payload as PluginUserRequest).catch(
-            (error: Error): PluginUserReply => ({ ok: false, message: error.message }),
-          ),
-        );
+      const admitted = this.admit(options.signal);
+      if (admitted) await admitted;
       const level = this.#options.logLevel ?? 'info';
       const request = {
         component: this.id,
@@ -180,8 +191,8 @@ export class PluginSandbox extends GuestSandbox {
           vars: this.#vars,
           maxVarBytes: this.#options.maxVarBytes ?? DEFAULT_MAX_VAR_BYTES,
           logLevel: level === 'off' ? undefined : level,
-          http,
-          user: onUser !== undefined,
+          http: this.#http,
+          user: options.onUserRequest !== undefined,
         },
       };
       const outcome: RunOutcome =
@@ -199,7 +210,7 @@ export class PluginSandbox extends GuestSandbox {
           signal: options.signal,
           onStderr: options.onStderr,
           onViolation: this.onViolation,
-          channels,
+          channels: this.#channels(options, violations),
         }));
       const plugin = outcome.plugin;
       // Vars a call set stay set, as under Extism, whether or not it succeeded.
