@@ -226,18 +226,18 @@ export class Kernel {
 
   /** What the call left, once its function returned `returned`. */
   finish(returned: number): PluginOutcome {
-    const [start, length] = this.#output ?? [0, 0];
-    const error = this.#error !== 0 ? this.#text(this.#error, 'error') : undefined;
-    return {
+    const out = this.#output;
+    const outcome: { -readonly [K in keyof PluginOutcome]: PluginOutcome[K] } = {
       returned,
-      output: this.#heap.slice(start, start + length),
-      ...(error !== undefined ? { error } : {}),
+      output: out ? this.#heap.slice(out[0], out[0] + out[1]) : new Uint8Array(0),
       vars: this.#varsChanged ? [...this.#vars] : (this.#varsGiven as Array<[string, Uint8Array]>),
       logs: this.#logs,
       droppedLogs: this.#dropped,
-      changed: [...this.#changed],
+      changed: this.#changed.size > 0 ? [...this.#changed] : [],
       progress: this.#progress,
     };
+    if (this.#error !== 0) outcome.error = this.#text(this.#error, 'error');
+    return outcome;
   }
 
   /** Bytes the heap holds now (what counts against the memory limit). */
