@@ -17,6 +17,16 @@ import {
   escapeRules,
   escapeTree,
 } from '@mcpkit/sandbox/escape-corpus';
+import { fetchSettings } from '../sources/fetch-settings.js';
+import { pushArtifact } from '../sources/oci-push.js';
+import { RegistryClient } from '../sources/registry-client.js';
+import { SourceHttp } from '../sources/source-http.js';
+import {
+  cosignKeyPair,
+  cosignSign,
+  startRegistry,
+  type TestRegistry,
+} from '../sources/testing-registry.js';
 import {
   CLI,
   type Connected,
@@ -299,6 +309,66 @@ describe('an adversarial plugin over MCP', () => {
       assert.doesNotMatch(text(r), /node:internal|at .*\.js:\d+/);
     }
     assert.equal(text(await call(conn, 'shout', { text: 'still here' })), 'STILL HERE');
+  });
+});
+
+describe('plugins of a hyper-mcp configuration from an OCI registry', () => {
+  let registry: TestRegistry;
+  let conn: Connected;
+  const dir = tempDir('mcpkit-plugins-oci-');
+  before(async () => {
+    registry = await startRegistry();
+    const sourceHttp = new SourceHttp(fetchSettings({ allowCidrs: ['127.0.0.0/8'] }));
+    const keys = cosignKeyPair(dir);
+    const push = (repository: string, name: string) =>
+      pushArtifact(
+        new RegistryClient({ http: sourceHttp, registry: registry.host, repository }),
+        '1',
+        {
+          wasm: readFileSync(pluginPath(name)),
+        },
+      );
+    await push('plugins/hello', 'hello');
+    const signed = await push('plugins/greeter', 'hello');
+    await push('plugins/shout', 'shout-as');
+    cosignSign(keys.key, `${registry.host}/plugins/greeter@${signed.digest}`, dir);
+    const policy = join(dir, 'server.yaml');
+    writeFileSync(
+      policy,
+      `version: "1.0"\ntrust:\n  sources:\n    - name: plugins\n      match: ["oci://${registry.host}/plugins/**"]\n      signers:\n        - key: ${keys.pub}\n  fetch:\n    network:\n      - cidr: 127.0.0.0/8\n`,
+    );
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      `plugins:\n  - name: hello\n    url: oci://${registry.host}/plugins/hello:1\n`,
+    );
+    conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--policy',
+      policy,
+      '--hyper-mcp-config',
+      join(dir, 'config.yaml'),
+    ]);
+  });
+  after(async () => {
+    await conn?.close();
+    await registry?.stop();
+  });
+
+  it("serves the configuration's plugin, which the operator named", async () => {
+    assert.equal(text(await call(conn, 'greet', { name: 'registry' })), 'Hello, registry!');
+  });
+
+  it("takes a client's plugin only when it is signed by a trusted key", async () => {
+    const load = (path: string) => call(conn, 'load-component', { path });
+    const refused = await load(`oci://${registry.host}/plugins/shout:1`);
+    assert.equal(refused.isError, true);
+    assert.match(text(refused), /signature|signed/i);
+    const { tools } = await conn.client.listTools();
+    assert.ok(!tools.some((t) => t.name === 'shout'), 'the unsigned plugin is not served');
+    const loaded = await load(`oci://${registry.host}/plugins/greeter:1`);
+    assert.notEqual(loaded.isError, true, text(loaded));
+    assert.equal(text(await call(conn, 'greeter__greet', { name: 'signed' })), 'Hello, signed!');
   });
 });
 
