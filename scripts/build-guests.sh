@@ -61,6 +61,7 @@ TARGETS=(
   "catalog|c|packages/server/test/guests/catalog/catalog.c|packages/server/test/guests/catalog/catalog.wasm|-Wl,-z,stack-size=65536"
   "extism-hello|c-plugin|$GUESTS/extism/hello.c|$GUESTS/extism-hello.wasm|"
   "extism-state|c-plugin|$GUESTS/extism/state.c|$GUESTS/extism-state.wasm|"
+  "extism-catalog|c-plugin|$GUESTS/extism/catalog.c|$GUESTS/extism-catalog.wasm|"
   "extism-fetch|c-plugin|$GUESTS/extism/fetch.c|$GUESTS/extism-fetch.wasm|"
   "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
   "extism-evil|c-plugin|$GUESTS/extism/evil.c|$GUESTS/extism-evil.wasm|"

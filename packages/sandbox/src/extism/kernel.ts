@@ -262,7 +262,7 @@ export class Kernel {
       this.#exhausted = true;
       return 0;
     }
-    if (n === 0) return 0;
+    // A zero-length block is a block (an empty output, an empty var value).
     for (let i = this.#freed.length - 1, seen = 0; i >= 0 && seen < 64; i--, seen++) {
       const start = this.#freed[i]!;
       if (this.#capacity.get(start)! >= n) {
@@ -274,7 +274,7 @@ export class Kernel {
     }
     // 8-byte aligned, so load_u64 on a block start is aligned too.
     const start = this.#top;
-    const end = start + ((n + 7) & ~7);
+    const end = start + Math.max(8, (n + 7) & ~7);
     const room = this.#o.memoryLimit - this.#o.linearBytes();
     if (end - BASE > room) {
       this.#exhausted = true;
@@ -309,6 +309,8 @@ export class Kernel {
   /** Throws unless [p, p + n) lies in the allocated heap; `p` as a number. */
   #check(address: bigint, n: number, what: string): number {
     const p = Number(address);
+    // Nothing at all may be named anywhere (an empty output at address 0).
+    if (n === 0 && (p === 0 || (p >= BASE && p <= this.#top))) return p;
     if (!(p >= BASE && p + n <= this.#top))
       throw new KernelFault(
         `${what} ${hexOf(address)}, outside its kernel memory (${hex(BASE)} to ${hex(this.#top)})`,

@@ -17,6 +17,7 @@ import {
   escapeRules,
   escapeTree,
 } from '@mcpkit/sandbox/escape-corpus';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { fetchSettings } from '../sources/fetch-settings.js';
 import { pushArtifact } from '../sources/oci-push.js';
 import { RegistryClient } from '../sources/registry-client.js';
@@ -394,5 +395,70 @@ describe('a hyper-mcp configuration mcpkit cannot honour', () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /\/plugins\/0\/runtime_config\/max_threads/);
     assert.match(r.stderr, /\/plugins\/1\/url: plain http:\/\//);
+  });
+});
+
+describe('a protocol-2 plugin with prompts, resources and completions', () => {
+  let conn: Connected;
+  const events: string[] = [];
+  const dir = tempDir('mcpkit-plugin-catalog-');
+  before(async () => {
+    conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--component',
+      withPolicy(dir, 'catalog', 'version: "1.0"\n'),
+    ]);
+    conn.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      events.push('tools');
+    });
+  });
+  after(() => conn.close());
+
+  it('lists and gets its prompts', async () => {
+    const { prompts } = await conn.client.listPrompts();
+    assert.deepEqual(
+      prompts.map((p) => p.name),
+      ['greeting'],
+    );
+    const got = await conn.client.getPrompt({ name: 'greeting', arguments: { name: 'Ada' } });
+    assert.deepEqual(got.messages, [
+      { role: 'user', content: { type: 'text', text: 'Say hello to Ada' } },
+    ]);
+  });
+
+  it('lists and reads its resources and template', async () => {
+    const { resources } = await conn.client.listResources();
+    assert.deepEqual(
+      resources.map((r) => r.uri),
+      ['memo://readme'],
+    );
+    const { resourceTemplates } = await conn.client.listResourceTemplates();
+    assert.deepEqual(
+      resourceTemplates.map((t) => t.uriTemplate),
+      ['memo://notes/{id}'],
+    );
+    const readme = await conn.client.readResource({ uri: 'memo://readme' });
+    assert.equal((readme.contents[0] as { text: string }).text, 'read me first');
+    const note = await conn.client.readResource({ uri: 'memo://notes/42' });
+    assert.equal((note.contents[0] as { text: string }).text, 'note 42');
+  });
+
+  it('completes a prompt argument', async () => {
+    const r = await conn.client.complete({
+      ref: { type: 'ref/prompt', name: 'greeting' },
+      argument: { name: 'name', value: 'al' },
+    });
+    assert.deepEqual(r.completion.values, ['alice', 'albert']);
+  });
+
+  it('offers a tool it adds once it says its list changed', async () => {
+    assert.equal(text(await call(conn, 'add_tool')), 'added tool_1');
+    for (let i = 0; i < 50 && !events.includes('tools'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(events.includes('tools'), 'tools/list_changed was sent');
+    const { tools } = await conn.client.listTools();
+    toolNamed(tools, 'tool_1');
+    assert.equal(text(await call(conn, 'tool_1')), 'tool_1');
   });
 });
