@@ -114,7 +114,6 @@ static int get_var(const tool_call *c) {
   extism_block k = block_from(name, len);
   if (!k && len) return no_memory();
   extism_block v = extism_var_get(k);
-  if (k) extism_free(k);
   buf_t b = {0};
   if (!v) {
     buf_puts(&b, "var ");
@@ -124,6 +123,7 @@ static int get_var(const tool_call *c) {
   }
   size_t n;
   char *value = block_read(v, &n);
+  if (k) extism_free(k);
   buf_put(&b, value, n);
   free(value);
   return tool_buf(&b, false);
