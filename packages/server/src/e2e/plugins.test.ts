@@ -17,7 +17,10 @@ import {
   escapeRules,
   escapeTree,
 } from '@mcpkit/sandbox/escape-corpus';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ElicitRequestSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { fetchSettings } from '../sources/fetch-settings.js';
 import { pushArtifact } from '../sources/oci-push.js';
 import { RegistryClient } from '../sources/registry-client.js';
@@ -400,20 +403,53 @@ describe('a hyper-mcp configuration mcpkit cannot honour', () => {
 
 describe('a protocol-2 plugin with prompts, resources and completions', () => {
   let conn: Connected;
+  let plain: Connected;
+  const asked: string[] = [];
   const events: string[] = [];
   const dir = tempDir('mcpkit-plugin-catalog-');
   before(async () => {
-    conn = await stdioClient([
-      '--data-dir',
-      join(dir, 'data'),
-      '--component',
-      withPolicy(dir, 'catalog', 'version: "1.0"\n'),
-    ]);
+    conn = await stdioClient(
+      [
+        '--data-dir',
+        join(dir, 'data'),
+        '--component',
+        withPolicy(dir, 'catalog', 'version: "1.0"\nmcp:\n  client:\n    elicitation: true\n'),
+      ],
+      {},
+      { elicitation: {} },
+    );
     conn.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       events.push('tools');
     });
+    conn.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { name: 'Ada' } };
+    });
+    plain = await stdioClient(
+      [
+        '--data-dir',
+        join(dir, 'data2'),
+        '--component',
+        withPolicy(join(dir, 'p'), 'catalog', 'version: "1.0"\n'),
+      ],
+      {},
+      { elicitation: {} },
+    );
   });
-  after(() => conn.close());
+  after(async () => {
+    await conn.close();
+    await plain.close();
+  });
+
+  it("asks the client through hyper-mcp's create_elicitation, as its policy allows", async () => {
+    const r = await call(conn, 'ask');
+    assert.notEqual(r.isError, true, text(r));
+    assert.deepEqual(JSON.parse(text(r)), { action: 'accept', content: { name: 'Ada' } });
+    assert.deepEqual(asked, ['Your name?']);
+    const refused = await call(plain, 'ask');
+    assert.equal(refused.isError, true);
+    assert.match(text(refused), /create_elicitation.*elicitation/);
+  });
 
   it('lists and gets its prompts', async () => {
     const { prompts } = await conn.client.listPrompts();

@@ -8,6 +8,7 @@
 #include "plugin.h"
 
 EXTISM_USER_IMPORT("notify_tool_list_changed") void hyper_notify_tool_list_changed(void);
+EXTISM_USER_IMPORT("create_elicitation") extism_block hyper_create_elicitation(extism_block p);
 
 static uint64_t added(void) {
   extism_block k = block_from_str("tools");
@@ -21,7 +22,9 @@ EXTISM_EXPORT("list_tools") int32_t list_tools(void) {
   buf_t b = {0};
   buf_puts(&b,
            "{\"tools\":[{\"name\":\"add_tool\",\"description\":\"Adds a tool and says the "
-           "list changed\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
+           "list changed\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
+           "{\"name\":\"ask\",\"description\":\"Asks the user for a name (elicitation) and "
+           "returns the answer as JSON\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
   for (uint64_t i = 1, n = added(); i <= n; i++) {
     buf_puts(&b, ",{\"name\":\"tool_");
     buf_put_u64(&b, i);
@@ -49,6 +52,18 @@ EXTISM_EXPORT("call_tool") int32_t call_tool(void) {
     buf_puts(&b, "added tool_");
     buf_put_u64(&b, n);
     return tool_buf(&b, false);
+  }
+  if (strcmp(c.name, "ask") == 0) {
+    extism_block q = block_from_str(
+        "{\"message\":\"Your name?\",\"requestedSchema\":{\"type\":\"object\","
+        "\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}");
+    if (!q) return plugin_error("the host refused an allocation");
+    extism_block a = hyper_create_elicitation(q);
+    extism_free(q);
+    if (!a) return tool_error("no answer");
+    size_t n;
+    char *answer = block_read(a, &n);
+    return tool_result(answer, n, false);
   }
   if (strncmp(c.name, "tool_", 5) == 0) return tool_text(c.name);
   return tool_unknown(&c);
