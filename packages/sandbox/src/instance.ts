@@ -258,6 +258,16 @@ export interface RunHooks {
   cancelled?: (() => boolean) | undefined;
 }
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The output of a guest without WASI: on the calling thread one shared empty
+ * array; in a worker a new one, since its buffer is transferred.
+ */
+function noOutput(trial: boolean | undefined): Uint8Array {
+  return trial ? EMPTY : new Uint8Array(0);
+}
+
 const NO_PLUGIN_CALL: PluginCall = Object.freeze({
   config: {},
   vars: [],
@@ -388,8 +398,8 @@ export function prepareInstance(
           };
         return {
           exitCode,
-          stdout: wasiInUse ? wasi.stdout.bytes() : new Uint8Array(0),
-          stderr: wasiInUse ? wasi.stderr.bytes() : new Uint8Array(0),
+          stdout: wasiInUse ? wasi.stdout.bytes() : noOutput(env.trial),
+          stderr: wasiInUse ? wasi.stderr.bytes() : noOutput(env.trial),
           ...(err ? { error: err } : {}),
           memoryBytes: bytes,
           memoryExhausted: exhausted,

@@ -229,7 +229,7 @@ export class Kernel {
     const out = this.#output;
     const outcome: { -readonly [K in keyof PluginOutcome]: PluginOutcome[K] } = {
       returned,
-      output: out ? this.#heap.slice(out[0], out[0] + out[1]) : new Uint8Array(0),
+      output: out ? this.#copy(out[0], out[1]) : new Uint8Array(0),
       vars: this.#varsChanged ? [...this.#vars] : (this.#varsGiven as Array<[string, Uint8Array]>),
       logs: this.#logs,
       droppedLogs: this.#dropped,
@@ -238,6 +238,20 @@ export class Kernel {
     };
     if (this.#error !== 0) outcome.error = this.#text(this.#error, 'error');
     return outcome;
+  }
+
+  /**
+   * `length` bytes of the heap from `start`, copied. On the calling thread a
+   * small copy is carved from Node's buffer pool (a typed array of its own
+   * costs an allocation outside the heap, most of a short call's overhead);
+   * in a worker it is a buffer of its own, since the outcome is cloned to
+   * the embedder whole.
+   */
+  #copy(start: number, length: number): Uint8Array {
+    if (!this.#o.trial) return this.#heap.slice(start, start + length);
+    const out = Buffer.allocUnsafe(length);
+    out.set(this.#heap.subarray(start, start + length));
+    return out;
   }
 
   /** Bytes the heap holds now (what counts against the memory limit). */

@@ -70,7 +70,12 @@ export interface PluginCallResult {
   readonly violations: readonly Violation[];
 }
 
-const encoder = new TextEncoder();
+/** `bytes` in a buffer of exactly its size (a copy when it is a view into a larger one). */
+function standalone(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : new Uint8Array(bytes);
+}
 
 /** The module imports the Extism kernel: it is a plugin, not a command. */
 export function isExtismPlugin(imports: readonly WebAssembly.ModuleImportDescriptor[]): boolean {
@@ -183,7 +188,8 @@ export class PluginSandbox extends GuestSandbox {
         component: this.id,
         args: [fn],
         env: this.env,
-        stdin: typeof input === 'string' ? encoder.encode(input) : input,
+        // From Node's buffer pool: cheap, and read in place by a trial.
+        stdin: typeof input === 'string' ? Buffer.from(input, 'utf8') : input,
         maxOutput: this.limits.output,
         entry: fn,
         plugin: {
@@ -204,7 +210,8 @@ export class PluginSandbox extends GuestSandbox {
           policy: this.document,
           memoryLimit: this.limits.memory,
           hostModules: [],
-          request,
+          // Cloned to the worker: its own buffer, not the pool it was cut from.
+          request: { ...request, stdin: standalone(request.stdin) },
           deadlineMs: this.limits.executionTime,
           cpu: this.cpuLimits,
           signal: options.signal,
