@@ -2,7 +2,13 @@
 // on the embedder's thread: the answer as it crosses the bridge (plain data),
 // and the typed error rebuilt on the worker's side.
 
-import type { EgressRequest, EgressResponse, EgressService } from './egress.js';
+import type { BridgeHandler } from './bridge.js';
+import {
+  type EgressOptions,
+  type EgressRequest,
+  type EgressResponse,
+  EgressService,
+} from './egress.js';
 import { EgressError, type EgressErrorCode } from './egress-error.js';
 
 /** The embedder's answer to an HTTP request, as it crosses the bridge. */
@@ -34,4 +40,13 @@ export async function fetchReply(
 export function httpResult(reply: HttpReply): EgressResponse {
   if (reply.ok) return reply.response;
   throw new EgressError(reply.code, reply.message, reply.url);
+}
+
+/** A bridge handler answering a guest's HTTP requests with a new egress service over `options`. */
+export function httpHandler(
+  options: EgressOptions,
+  signal: AbortSignal | undefined,
+): BridgeHandler {
+  const egress = new EgressService(options);
+  return (payload) => fetchReply(egress, payload as EgressRequest, signal);
 }

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { type CompiledPolicy, type PolicyDocument, serializePolicy } from '@mcpkit/wasm-policy';
 import type { BridgeHandler } from './bridge.js';
 import { CpuBudget } from './cpu-budget.js';
+import type { EgressOptions } from './egress.js';
+import type { EgressBudget } from './egress-budget.js';
 import {
   CancelledError,
   ConcurrencyLimitError,
@@ -289,6 +291,54 @@ export abstract class GuestSandbox {
     return outcome;
   }
 
+  /** Run a call of a core module in the worker pool, under this sandbox's policy and limits. */
+  protected runInWorker(
+    module: LoadedModule,
+    job: {
+      hostModules: readonly HostModuleSource[];
+      request: RunRequest;
+      options: {
+        signal?: AbortSignal | undefined;
+        onStderr?: ((chunk: Uint8Array) => void) | undefined;
+      };
+      channels: ReadonlyMap<string, BridgeHandler>;
+    },
+  ): Promise<RunOutcome> {
+    return this.pool.run({
+      codeKey: `${module.digest}:${module.memory?.maxPages ?? '-'}`,
+      code: { kind: 'module', module: module.module },
+      policyKey: this.policyKey,
+      policy: this.document,
+      memoryLimit: this.limits.memory,
+      hostModules: job.hostModules,
+      request: job.request,
+      deadlineMs: this.limits.executionTime,
+      cpu: this.cpuLimits,
+      signal: job.options.signal,
+      onStderr: job.options.onStderr,
+      onViolation: this.onViolation,
+      channels: job.channels,
+    });
+  }
+
+  /** The egress service's options for this guest's calls; refusals go to `violations` too. */
+  protected egressOptions(
+    base: Omit<EgressOptions, 'policy' | 'component' | 'onViolation' | 'budget'> | undefined,
+    budget: EgressBudget,
+    violations: Violation[],
+  ): EgressOptions {
+    return {
+      ...base,
+      policy: this.policy,
+      component: this.id,
+      budget,
+      onViolation: (v) => {
+        violations.push(v);
+        this.onViolation?.(v);
+      },
+    };
+  }
+
   /** The typed error for a run that failed; `what` names the guest. */
   protected errorOf(o: RunOutcome, what: string, entry: string): SandboxError {
     const e = o.error!;
@@ -431,19 +481,10 @@ export class Sandbox extends GuestSandbox {
       } else {
         outcome =
           this.trialRun(request, options) ??
-          (await this.pool.run({
-            codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
-            code: { kind: 'module', module: this.module.module },
-            policyKey: this.policyKey,
-            policy: this.document,
-            memoryLimit: this.limits.memory,
+          (await this.runInWorker(this.module, {
             hostModules: this.#options.hostModules ?? [],
             request,
-            deadlineMs: this.limits.executionTime,
-            cpu: this.cpuLimits,
-            signal: options.signal,
-            onStderr: options.onStderr,
-            onViolation: this.onViolation,
+            options,
             channels: this.#channels,
           }));
       }

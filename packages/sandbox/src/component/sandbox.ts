@@ -4,9 +4,9 @@
 // tools are answered on this thread, through the bridge.
 
 import type { BridgeHandler } from '../bridge.js';
-import { type EgressOptions, type EgressRequest, EgressService } from '../egress.js';
+import type { EgressOptions } from '../egress.js';
 import { EgressBudget } from '../egress-budget.js';
-import { fetchReply } from '../egress-reply.js';
+import { httpHandler } from '../egress-reply.js';
 import { CancelledError } from '../errors.js';
 import { DEFAULT_LIMITS, GuestSandbox, type GuestSandboxOptions } from '../sandbox.js';
 import type { Violation } from '../violation.js';
@@ -137,21 +137,14 @@ export class ComponentSandbox extends GuestSandbox {
       const usesHttp = this.component.interface.imports.some((n) =>
         n.startsWith('wasi:http/outgoing-handler'),
       );
-      if (usesHttp) {
-        const egress = new EgressService({
-          ...this.#options.egress,
-          policy: this.policy,
-          component: this.id,
-          budget: this.#budget,
-          onViolation: (v) => {
-            violations.push(v);
-            this.onViolation?.(v);
-          },
-        });
-        channels.set(COMPONENT_CHANNELS.http, (payload) =>
-          fetchReply(egress, payload as EgressRequest, options.signal),
+      if (usesHttp)
+        channels.set(
+          COMPONENT_CHANNELS.http,
+          httpHandler(
+            this.egressOptions(this.#options.egress, this.#budget, violations),
+            options.signal,
+          ),
         );
-      }
       if (options.callTool) {
         const callTool = options.callTool;
         channels.set(COMPONENT_CHANNELS.callTool, (payload) => {

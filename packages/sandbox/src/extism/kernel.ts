@@ -199,12 +199,7 @@ export class Kernel {
   /** Set up one call: its input and what it is given. */
   bind(input: Uint8Array, call: PluginCall): void {
     // A reused instance starts from an empty heap, as a fresh one does.
-    this.#blocks.clear();
-    this.#capacity.clear();
-    this.#freed.length = 0;
-    this.#top = BASE;
-    this.#output = undefined;
-    this.#error = 0;
+    this.#clearHeap();
     this.#status = 0;
     this.#headers = [];
     if (this.#logs.length > 0) this.#logs = [];
@@ -216,7 +211,6 @@ export class Kernel {
     this.#call = call;
     this.#input = input;
     this.#inputView = new DataView(input.buffer, input.byteOffset, input.byteLength);
-    this.#inputBlock = 0;
     this.#varsGiven = call.vars;
     this.#varsChanged = false;
     // Read lazily: most calls touch no vars.
@@ -260,6 +254,17 @@ export class Kernel {
   }
 
   // --- the heap ------------------------------------------------------------
+
+  /** No blocks, so no output, error or input block either. */
+  #clearHeap(): void {
+    this.#blocks.clear();
+    this.#capacity.clear();
+    this.#freed.length = 0;
+    this.#top = BASE;
+    this.#output = undefined;
+    this.#error = 0;
+    this.#inputBlock = 0;
+  }
 
   /** Whether an allocation was refused for want of memory. */
   get exhausted(): boolean {
@@ -541,15 +546,7 @@ export class Kernel {
       },
       error_get: () => BigInt(this.#error),
       memory_bytes: () => BigInt(this.#top - BASE),
-      reset: () => {
-        this.#blocks.clear();
-        this.#capacity.clear();
-        this.#freed.length = 0;
-        this.#top = BASE;
-        this.#output = undefined;
-        this.#error = 0;
-        this.#inputBlock = 0;
-      },
+      reset: () => this.#clearHeap(),
       config_get: (p: bigint) => {
         const key = this.#text(n(p), 'config key');
         const config = this.#call!.config;

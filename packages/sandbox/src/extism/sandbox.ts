@@ -7,9 +7,9 @@
 // answered on this thread through the bridge.
 
 import type { BridgeHandler } from '../bridge.js';
-import { type EgressOptions, EgressService } from '../egress.js';
+import type { EgressOptions } from '../egress.js';
 import { EgressBudget } from '../egress-budget.js';
-import { fetchReply } from '../egress-reply.js';
+import { httpHandler } from '../egress-reply.js';
 import { CancelledError, NoEntryPointError, OutOfMemoryError, PluginError } from '../errors.js';
 import type { RunOutcome } from '../instance.js';
 import { type LoadedModule, loadModule } from '../module.js';
@@ -131,21 +131,14 @@ export class PluginSandbox extends GuestSandbox {
   /** What a call in a worker asks this thread: HTTP through the egress service, hyper-mcp's requests. */
   #channels(options: PluginCallOptions, violations: Violation[]): Map<string, BridgeHandler> {
     const channels = new Map<string, BridgeHandler>();
-    if (this.#http) {
-      const egress = new EgressService({
-        ...this.#options.egress,
-        policy: this.policy,
-        component: this.id,
-        budget: this.#budget,
-        onViolation: (v) => {
-          violations.push(v);
-          this.onViolation?.(v);
-        },
-      });
-      channels.set(PLUGIN_CHANNELS.http, (payload) =>
-        fetchReply(egress, payload as Parameters<typeof fetchReply>[1], options.signal),
+    if (this.#http)
+      channels.set(
+        PLUGIN_CHANNELS.http,
+        httpHandler(
+          this.egressOptions(this.#options.egress, this.#budget, violations),
+          options.signal,
+        ),
       );
-    }
     const onUser = options.onUserRequest;
     if (onUser)
       channels.set(PLUGIN_CHANNELS.user, (payload) =>
@@ -203,20 +196,11 @@ export class PluginSandbox extends GuestSandbox {
       };
       const outcome: RunOutcome =
         this.trialRun(request, options) ??
-        (await this.pool.run({
-          codeKey: `${this.module.digest}:${this.module.memory?.maxPages ?? '-'}`,
-          code: { kind: 'module', module: this.module.module },
-          policyKey: this.policyKey,
-          policy: this.document,
-          memoryLimit: this.limits.memory,
+        (await this.runInWorker(this.module, {
           hostModules: [],
           // Cloned to the worker: its own buffer, not the pool it was cut from.
           request: { ...request, stdin: standalone(request.stdin) },
-          deadlineMs: this.limits.executionTime,
-          cpu: this.cpuLimits,
-          signal: options.signal,
-          onStderr: options.onStderr,
-          onViolation: this.onViolation,
+          options,
           channels: this.#channels(options, violations),
         }));
       const plugin = outcome.plugin;

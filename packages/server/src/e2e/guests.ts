@@ -39,3 +39,12 @@ export function conformanceFixture(dir: string, policy: string): string {
   writeFileSync(join(to, 'policy.yaml'), policy);
   return join(to, 'conformance.wasm');
 }
+
+/** `wasm` copied to `<dir>/<name>/<name>.wasm`, with `policy` beside it as policy.yaml. */
+export function guestWithPolicy(dir: string, name: string, wasm: string, policy: string): string {
+  mkdirSync(join(dir, name), { recursive: true });
+  const to = join(dir, name, `${name}.wasm`);
+  cpSync(wasm, to);
+  writeFileSync(join(dir, name, 'policy.yaml'), policy);
+  return to;
+}

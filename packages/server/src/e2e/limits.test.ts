@@ -3,21 +3,16 @@
 // CPU quota stop busy calls and not sleeping ones, and the server goes on.
 
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Connected, call, ROOT, stdioClient, tempDir, text } from '../testing.js';
+import { guestWithPolicy } from './guests.js';
 
 const GUEST = join(ROOT, 'packages', 'sandbox', 'test', 'guests', 'limits-component.wasm');
 
 /** The test component in a directory of its own, with this policy beside it. */
-function withPolicy(dir: string, name: string, policy: string): string {
-  mkdirSync(join(dir, name), { recursive: true });
-  const to = join(dir, name, `${name}.wasm`);
-  cpSync(GUEST, to);
-  writeFileSync(join(dir, name, 'policy.yaml'), policy);
-  return to;
-}
+const withPolicy = (dir: string, name: string, policy: string) =>
+  guestWithPolicy(dir, name, GUEST, policy);
 
 describe('limits over MCP', () => {
   let conn: Connected;

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -41,18 +41,14 @@ import {
   text,
   toolNamed,
 } from '../testing.js';
+import { guestWithPolicy } from './guests.js';
 
 const GUESTS = join(ROOT, 'packages', 'sandbox', 'test', 'guests');
 export const pluginPath = (name: string) => join(GUESTS, `extism-${name}.wasm`);
 
 /** A plugin in a directory of its own, with this policy beside it. */
-function withPolicy(dir: string, name: string, policy: string): string {
-  mkdirSync(join(dir, name), { recursive: true });
-  const to = join(dir, name, `${name}.wasm`);
-  cpSync(pluginPath(name), to);
-  writeFileSync(join(dir, name, 'policy.yaml'), policy);
-  return to;
-}
+const withPolicy = (dir: string, name: string, policy: string) =>
+  guestWithPolicy(dir, name, pluginPath(name), policy);
 
 async function listen(handler: http.RequestListener): Promise<[http.Server, number]> {
   const s = http.createServer(handler);
