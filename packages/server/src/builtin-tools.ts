@@ -245,7 +245,7 @@ function summary(c: LoadedComponent, index: ToolIndex) {
   return {
     id: c.meta.id,
     source: c.meta.source,
-    kind: c.meta.kind,
+    kind: c.guest.kind,
     digest: c.meta.digest,
     loaded_at: c.meta.loadedAt,
     tools: index

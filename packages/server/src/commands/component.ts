@@ -57,7 +57,7 @@ function summary(app: App, c: LoadedComponent): ComponentSummary {
   return {
     id: c.meta.id,
     source: c.meta.source,
-    kind: c.meta.kind,
+    kind: c.guest.kind,
     digest: c.meta.digest,
     loadedAt: c.meta.loadedAt,
     tools: app.server.index.of(c.meta.id).map((t) => t.name),
@@ -108,7 +108,7 @@ export async function inspectComponent(
       return {
         id: loaded.meta.id,
         source: loaded.meta.source,
-        kind: loaded.meta.kind,
+        kind: loaded.guest.kind,
         ...loaded.guest.describe(),
         tools: loaded.guest.tools,
         ...(loaded.guest.catalog

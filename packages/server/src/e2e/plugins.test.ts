@@ -107,6 +107,16 @@ describe('a hyper-mcp configuration served by mcpkit', () => {
       assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
     assert.ok(!names.includes('set_var'), 'skip_tools hides set_var');
     assert.deepEqual(toolNamed(tools, 'add').inputSchema.required, ['a', 'b']);
+    const listed = await call(conn, 'list-components');
+    const components = (
+      listed.structuredContent as { components: Array<{ id: string; kind: string }> }
+    ).components;
+    assert.deepEqual(components.map((c) => [c.id, c.kind]).sort(), [
+      ['fetch', 'plugin'],
+      ['files', 'plugin'],
+      ['hello', 'plugin'],
+      ['state', 'plugin'],
+    ]);
   });
 
   it('calls them, the answers as the plugins made them', async () => {
