@@ -13,6 +13,7 @@ import {
   EXTISM_USER,
   Kernel,
   type PluginCall,
+  type PluginListeners,
   type PluginOutcome,
 } from './extism/kernel.js';
 import { type HostCallContext, type HostModule, hostImports } from './host-module.js';
@@ -256,6 +257,8 @@ export interface RunHooks {
   onStderr?: ((chunk: Uint8Array) => void) | undefined;
   onViolation?: ((v: Violation) => void) | undefined;
   cancelled?: (() => boolean) | undefined;
+  /** An Extism plugin's logs and progress as they happen. */
+  plugin?: PluginListeners | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -384,7 +387,7 @@ export function prepareInstance(
           onStderr: hooks.onStderr,
           cancelled: hooks.cancelled,
         });
-      kernel?.bind(request.stdin, request.plugin ?? NO_PLUGIN_CALL);
+      kernel?.bind(request.stdin, request.plugin ?? NO_PLUGIN_CALL, hooks.plugin);
       const outcome = (exitCode: number, error?: RunError, returned?: number): RunOutcome => {
         // A plugin's kernel heap counts with its linear memory.
         const bytes = (memory?.buffer.byteLength ?? 0) + (kernel?.heapBytes ?? 0);

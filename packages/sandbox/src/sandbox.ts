@@ -300,6 +300,8 @@ export abstract class GuestSandbox {
       options: {
         signal?: AbortSignal | undefined;
         onStderr?: ((chunk: Uint8Array) => void) | undefined;
+        onLog?: ((level: string, message: string) => void) | undefined;
+        onProgress?: ((progress: number, total?: number, message?: string) => void) | undefined;
       };
       channels: ReadonlyMap<string, BridgeHandler>;
     },
@@ -316,6 +318,8 @@ export abstract class GuestSandbox {
       cpu: this.cpuLimits,
       signal: job.options.signal,
       onStderr: job.options.onStderr,
+      onLog: job.options.onLog,
+      onProgress: job.options.onProgress,
       onViolation: this.onViolation,
       channels: job.channels,
     });

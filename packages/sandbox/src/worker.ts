@@ -256,7 +256,23 @@ async function handle(msg: WorkerRun): Promise<void> {
     if (msg.type === 'run') {
       const prepared = (ready as PreparedInstance | undefined) ?? (await prepareRun(msg));
       const cpu0 = starting(msg.measureCpu);
-      done(id, withCpu(prepared.run(msg.request, { onStderr, onViolation, cancelled }), cpu0));
+      const plugin = msg.request.plugin
+        ? {
+            log: (level: string, message: string) => emit({ type: 'log', id, level, message }),
+            progress: (progress: number, total?: number, message?: string) =>
+              emit({
+                type: 'progress',
+                id,
+                progress,
+                ...(total !== undefined ? { total } : {}),
+                ...(message !== undefined ? { message } : {}),
+              }),
+          }
+        : undefined;
+      done(
+        id,
+        withCpu(prepared.run(msg.request, { onStderr, onViolation, cancelled, plugin }), cpu0),
+      );
       // The next call like this one finds its instance ready.
       spare = { key, prepared: await prepareSpare(() => prepareRun(msg)) };
     } else {

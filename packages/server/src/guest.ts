@@ -25,6 +25,8 @@ export interface CallContext {
   readonly signal?: AbortSignal | undefined;
   /** Guest diagnostics (stderr lines, host log calls), sent to the client as log messages. */
   log?(level: LogLevel, message: string): void;
+  /** Resolves once the notifications sent for this call so far have gone to the client. */
+  flushed?(): Promise<void>;
   /** Progress of this call, when the client asked for it. */
   progress?(progress: number, total?: number, message?: string): void;
   /** Call another tool, for guests that compose tools (checked by the caller). */

@@ -207,6 +207,10 @@ export class PluginGuest implements Guest {
     const options: PluginCallOptions = {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onStderr: (chunk) => lines.push(chunk),
+      ...(ctx.log
+        ? { onLog: (level: PluginLog['level'], text: string) => ctx.log!(LEVELS[level], text) }
+        : {}),
+      ...(ctx.progress ? { onProgress: ctx.progress.bind(ctx) } : {}),
       onUserRequest: (request) => this.#userRequest(request, ctx),
     };
     let result: PluginCallResult | undefined;

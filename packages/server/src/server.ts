@@ -690,23 +690,30 @@ export class McpkitServer {
     logger: string,
     progressToken?: string | number,
   ): CallContext {
+    // Notifications sent for the request, so its answer can wait for them.
+    const sent = new Set<Promise<unknown>>();
+    const track = (p: Promise<unknown>) => {
+      const done = p.catch(() => {}).finally(() => sent.delete(done));
+      sent.add(done);
+    };
     return {
       signal: extra.signal,
+      flushed: async () => {
+        await Promise.all(sent);
+      },
       principal,
       // Session ids act as capabilities: records keep only a prefix.
       ...(extra.sessionId ? { session: `${extra.sessionId.slice(0, 8)}…` } : {}),
       client: clientChannel(server, extra),
       log: (level: LogLevel, message: string) => {
         // The SDK drops messages below the level the session set with logging/setLevel.
-        server
-          .sendLoggingMessage({ level, logger, data: message }, extra.sessionId)
-          .catch(() => {});
+        track(server.sendLoggingMessage({ level, logger, data: message }, extra.sessionId));
       },
       ...(progressToken !== undefined
         ? {
             progress: (progress: number, total?: number, message?: string) => {
-              extra
-                .sendNotification({
+              track(
+                extra.sendNotification({
                   method: 'notifications/progress',
                   params: {
                     progressToken,
@@ -714,8 +721,8 @@ export class McpkitServer {
                     ...(total !== undefined ? { total } : {}),
                     ...(message ? { message } : {}),
                   },
-                })
-                .catch(() => {});
+                }),
+              );
             },
           }
         : {}),
@@ -754,13 +761,13 @@ export class McpkitServer {
       const p = page(this.listTools(principal), request.params?.cursor, size);
       return { tools: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
     });
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
-      this.callTool(
-        request.params.name,
-        request.params.arguments,
-        ctxOf(extra, request.params.name, request.params._meta?.progressToken),
-      ),
-    );
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const ctx = ctxOf(extra, request.params.name, request.params._meta?.progressToken);
+      const result = await this.callTool(request.params.name, request.params.arguments, ctx);
+      // The call's log messages and progress reach the client before its answer.
+      await ctx.flushed?.();
+      return result;
+    });
     server.setRequestHandler(ListPromptsRequestSchema, async (request) => {
       const p = page(this.prompts.list(role()), request.params?.cursor, size);
       return { prompts: p.items, ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };

@@ -69,6 +69,12 @@ export interface PluginOutcome {
   readonly progress: Array<{ progress: number; total?: number; message?: string }>;
 }
 
+/** Who hears a call's logs and progress as they happen (else they come with its outcome). */
+export interface PluginListeners {
+  readonly log?: ((level: PluginLog['level'], text: string) => void) | undefined;
+  readonly progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
+}
+
 /** A plugin's misuse of the kernel; ends the call. */
 export class KernelFault extends GuestAbort {
   constructor(message: string) {
@@ -191,13 +197,19 @@ export class Kernel {
   #progress: PluginOutcome['progress'] = [];
   #logLevel = LOG_OFF;
   #exhausted = false;
+  #live: PluginListeners | undefined;
+  #logCount = 0;
+  #progressCount = 0;
 
   constructor(options: KernelOptions) {
     this.#o = options;
   }
 
   /** Set up one call: its input and what it is given. */
-  bind(input: Uint8Array, call: PluginCall): void {
+  bind(input: Uint8Array, call: PluginCall, live?: PluginListeners): void {
+    this.#live = live;
+    this.#logCount = 0;
+    this.#progressCount = 0;
     // A reused instance starts from an empty heap, as a fresh one does.
     this.#clearHeap();
     this.#status = 0;
@@ -389,12 +401,15 @@ export class Kernel {
   }
 
   #log(level: PluginLog['level'], text: string): void {
-    if (this.#logs.length >= MAX_LOGS || this.#logBytes + text.length > MAX_LOG_BYTES) {
+    if (this.#logCount >= MAX_LOGS || this.#logBytes + text.length > MAX_LOG_BYTES) {
       this.#dropped++;
       return;
     }
-    this.#logs.push({ level, text });
+    this.#logCount++;
     this.#logBytes += text.length;
+    // Passed on as it happens where the embedder listens, else kept for the outcome.
+    if (this.#live?.log) this.#live.log(level, text);
+    else this.#logs.push({ level, text });
   }
 
   // --- the embedder --------------------------------------------------------
@@ -585,11 +600,16 @@ export class Kernel {
           total?: unknown;
           message?: unknown;
         };
-        if (this.#progress.length < MAX_PROGRESS && typeof m.progress === 'number')
+        if (this.#progressCount >= MAX_PROGRESS || typeof m.progress !== 'number') return;
+        this.#progressCount++;
+        const total = typeof m.total === 'number' ? m.total : undefined;
+        const message = typeof m.message === 'string' ? m.message : undefined;
+        if (this.#live?.progress) this.#live.progress(m.progress, total, message);
+        else
           this.#progress.push({
             progress: m.progress,
-            ...(typeof m.total === 'number' ? { total: m.total } : {}),
-            ...(typeof m.message === 'string' ? { message: m.message } : {}),
+            ...(total !== undefined ? { total } : {}),
+            ...(message !== undefined ? { message } : {}),
           });
       },
       notify_tool_list_changed: () => this.#changed.add('tools'),

@@ -122,6 +122,21 @@ describe('Extism plugins in the sandbox', () => {
     assert.deepEqual(none.logs, []);
   });
 
+  it('passes on progress as it happens from a worker, and with the result from a trial', async () => {
+    const input = JSON.stringify({ context: {}, request: { name: 'steps', arguments: {} } });
+    for (const trial of [false, true]) {
+      const s = await sandbox('catalog', undefined, { trial });
+      const live: unknown[] = [];
+      const r = await s.call('call_tool', input, {
+        onProgress: (progress, total, message) => live.push([progress, total, message]),
+      });
+      const steps = [1, 2, 3].map((i) => [i, 3, `step ${i}`]);
+      const given = r.progress.map((p) => [p.progress, p.total, p.message]);
+      assert.deepEqual(trial ? given : live, steps, `trial: ${trial}`);
+      assert.deepEqual(trial ? live : given, [], `trial: ${trial}`);
+    }
+  });
+
   it('a function that is not exported is refused by name', async () => {
     const s = await sandbox('hello');
     await assert.rejects(s.call('nope'), /exports no `nope` function/);

@@ -42,6 +42,11 @@ export interface PluginSandboxOptions extends GuestSandboxOptions {
   maxVarBytes?: number;
   /** Least level of the plugin's `log_*` calls kept (default `info`); `off` keeps none. */
   logLevel?: PluginLogLevel | 'off';
+  /**
+   * Try each call first on the calling thread, metered, before sending it to
+   * a worker (default true).
+   */
+  trial?: boolean;
   /** The egress service's settings for its HTTP requests. */
   egress?: Omit<EgressOptions, 'policy' | 'component' | 'onViolation' | 'budget'>;
 }
@@ -49,6 +54,12 @@ export interface PluginSandboxOptions extends GuestSandboxOptions {
 export interface PluginCallOptions {
   signal?: AbortSignal;
   onStderr?: (chunk: Uint8Array) => void;
+  /**
+   * The plugin's logs and progress as they happen, for a call in a worker;
+   * a call settled on this thread gives them in its result instead.
+   */
+  onLog?: (level: PluginLog['level'], text: string) => void;
+  onProgress?: (progress: number, total?: number, message?: string) => void;
   /** Answers hyper-mcp's `list_roots`, `create_message`, `create_elicitation`; absent: they fail. */
   onUserRequest?: (request: PluginUserRequest) => Promise<PluginUserReply>;
 }
@@ -115,7 +126,7 @@ export class PluginSandbox extends GuestSandbox {
       ],
     });
     const sandbox = new PluginSandbox(options, module);
-    await sandbox.setUpTrial(module, undefined);
+    await sandbox.setUpTrial(module, options.trial === false ? 'turned off' : undefined);
     return sandbox;
   }
 
@@ -200,7 +211,13 @@ export class PluginSandbox extends GuestSandbox {
           hostModules: [],
           // Cloned to the worker: its own buffer, not the pool it was cut from.
           request: { ...request, stdin: standalone(request.stdin) },
-          options,
+          options: {
+            signal: options.signal,
+            onStderr: options.onStderr,
+            // The worker sends what the kernel knows as levels.
+            onLog: options.onLog as ((level: string, text: string) => void) | undefined,
+            onProgress: options.onProgress,
+          },
           channels: this.#channels(options, violations),
         }));
       const plugin = outcome.plugin;

@@ -18,7 +18,9 @@ import {
   escapeTree,
 } from '@mcpkit/sandbox/escape-corpus';
 import {
+  CallToolResultSchema,
   ElicitRequestSchema,
+  ProgressNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { fetchSettings } from '../sources/fetch-settings.js';
@@ -492,6 +494,28 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
       argument: { name: 'name', value: 'al' },
     });
     assert.deepEqual(r.completion.values, ['alice', 'albert']);
+  });
+
+  it("reports the progress hyper-mcp's notify_progress gives", async () => {
+    // The SDK client hands notifications to their handlers a turn after the
+    // answer of the same read, so the progress is watched on the wire.
+    const wire: string[] = [];
+    conn.client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      wire.push(
+        `${n.params.progressToken} ${n.params.progress}/${n.params.total} ${n.params.message}`,
+      );
+    });
+    const r = await conn.client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p1' } },
+      },
+      CallToolResultSchema,
+    );
+    assert.equal(text(r as never), 'done');
+    for (let i = 0; i < 50 && wire.length < 3; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(wire, ['p1 1/3 step 1', 'p1 2/3 step 2', 'p1 3/3 step 3']);
   });
 
   it('offers a tool it adds once it says its list changed', async () => {

@@ -9,6 +9,7 @@
 
 EXTISM_USER_IMPORT("notify_tool_list_changed") void hyper_notify_tool_list_changed(void);
 EXTISM_USER_IMPORT("create_elicitation") extism_block hyper_create_elicitation(extism_block p);
+EXTISM_USER_IMPORT("notify_progress") void hyper_notify_progress(extism_block p);
 
 static uint64_t added(void) {
   extism_block k = block_from_str("tools");
@@ -23,6 +24,8 @@ EXTISM_EXPORT("list_tools") int32_t list_tools(void) {
   buf_puts(&b,
            "{\"tools\":[{\"name\":\"add_tool\",\"description\":\"Adds a tool and says the "
            "list changed\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
+           "{\"name\":\"steps\",\"description\":\"Reports progress three times "
+           "(notify_progress)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
            "{\"name\":\"ask\",\"description\":\"Asks the user for a name (elicitation) and "
            "returns the answer as JSON\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
   for (uint64_t i = 1, n = added(); i <= n; i++) {
@@ -52,6 +55,22 @@ EXTISM_EXPORT("call_tool") int32_t call_tool(void) {
     buf_puts(&b, "added tool_");
     buf_put_u64(&b, n);
     return tool_buf(&b, false);
+  }
+  if (strcmp(c.name, "steps") == 0) {
+    for (int i = 1; i <= 3; i++) {
+      buf_t m = {0};
+      buf_puts(&m, "{\"progress\":");
+      buf_put_u64(&m, (uint64_t)i);
+      buf_puts(&m, ",\"total\":3,\"message\":\"step ");
+      buf_put_u64(&m, (uint64_t)i);
+      buf_puts(&m, "\"}");
+      extism_block p = block_from(m.p, m.n);
+      buf_free(&m);
+      if (!p) return plugin_error("the host refused an allocation");
+      hyper_notify_progress(p);
+      extism_free(p);
+    }
+    return tool_text("done");
   }
   if (strcmp(c.name, "ask") == 0) {
     extism_block q = block_from_str(
