@@ -14,7 +14,7 @@ import {
 import { Access } from './access/access.js';
 import { changedMessage, PolicyApprovals, PolicyChangedError } from './approvals.js';
 import { AuditLog, readAuditKey } from './audit/index.js';
-import { ComponentManager, type PluginSettings } from './components.js';
+import { ComponentManager } from './components.js';
 import { EmergencyStop } from './emergency.js';
 import { PolicyHistory } from './history/index.js';
 import type { Logger } from './logging.js';
@@ -50,8 +50,6 @@ export interface AppOptions {
   audit?: AuditSink;
   /** How component sources are fetched and trusted (caps, registry credentials, trust gate). */
   sources?: Omit<SourceLoaderOptions, 'dataDir'>;
-  /** Settings of Extism plugins by component id (from a hyper-mcp configuration). */
-  plugins?: ReadonlyMap<string, PluginSettings>;
 }
 
 export interface App {
@@ -159,7 +157,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     secrets,
     history,
     sources: await sourceLoader(store.dir, serverPolicy, registry, allowDirs, options.sources),
-    ...(options.plugins ? { plugins: options.plugins } : {}),
   });
   const problems = await manager.restore();
   // Secrets changed by `mcpkit secret set` while serving apply without a restart.

@@ -99,16 +99,18 @@ export interface ComponentManagerOptions {
   history?: PolicyHistory;
   /** Fetching and trusting sources; default: one over the store's data directory. */
   sources?: SourceLoader;
-  /** Settings of Extism plugins by component id (hyper-mcp's configuration gives them). */
-  plugins?: ReadonlyMap<string, PluginSettings>;
 }
 
-/** What an Extism plugin is given beyond its policy. */
+/** What an Extism plugin is given beyond its policy, kept with it. */
 export interface PluginSettings {
-  /** Its configuration (`config_get`); only keys its policy's environment section allows reach it. */
-  readonly config?: Readonly<Record<string, string>>;
-  /** Tools not to offer (names or regular expressions over whole names). */
+  /** Tools not to offer (regular expressions over whole names). */
   readonly skipTools?: readonly string[];
+}
+
+function pluginSettingsOf(text: string | undefined): PluginSettings {
+  if (text === undefined) return {};
+  const v = JSON.parse(text) as { skipTools?: unknown };
+  return Array.isArray(v.skipTools) ? { skipTools: v.skipTools.map(String) } : {};
 }
 
 /** Who made a change when no one else is named: the local operator. */
@@ -280,6 +282,8 @@ export class ComponentManager {
       policyPath?: string;
       /** The policy itself, instead of one beside the component or at `policyPath`. */
       policy?: { readonly text: string; readonly source: string };
+      /** An Extism plugin's settings (hyper-mcp's `skip_tools`), kept with it. */
+      plugin?: PluginSettings;
       id?: string;
       by?: AuditClient;
       /** The operator's own load (serve --component, the CLI): trusted as the operator's. */
@@ -361,6 +365,7 @@ export class ComponentManager {
         ...(policySource ? { policySource } : {}),
         ...(manifestText !== undefined ? { manifestText } : {}),
         ...(docs && docs.size > 0 ? { docsText: JSON.stringify(Object.fromEntries(docs)) } : {}),
+        ...(options.plugin ? { pluginText: `${JSON.stringify(options.plugin)}\n` } : {}),
         ...(options.by ? { by: options.by } : {}),
         origin: {
           ...(remote ? { resolved: artifact.evidence.source } : {}),
@@ -388,11 +393,13 @@ export class ComponentManager {
       policySource?: string;
       manifestText?: string;
       docsText?: string;
+      pluginText?: string;
       by?: AuditClient;
       origin?: ComponentOrigin;
     },
   ): Promise<LoadedComponent> {
-    const { path, kind, bytes, policyText, policySource, manifestText, docsText } = input;
+    const { path, kind, bytes, policyText, policySource, manifestText, docsText, pluginText } =
+      input;
     const before = (await this.#o.store.has(id))
       ? (await this.#o.store.read(id).catch(() => undefined))?.policyText
       : undefined;
@@ -405,6 +412,7 @@ export class ComponentManager {
       ...(policySource ? { policySource } : {}),
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docsText !== undefined ? { docsText } : {}),
+      ...(pluginText !== undefined ? { pluginText } : {}),
       ...(input.origin ? { origin: input.origin } : {}),
     });
     let loaded: LoadedComponent;
@@ -495,7 +503,7 @@ export class ComponentManager {
         },
       );
     } else if (await isPlugin(bytes)) {
-      const settings = this.#o.plugins?.get(id);
+      const settings = pluginSettingsOf(stored.pluginText);
       guest = await PluginGuest.create({
         id,
         name: basename(stored.meta.source),
@@ -503,9 +511,9 @@ export class ComponentManager {
         policy: effective,
         ...(this.#o.pool ? { pool: this.#o.pool } : {}),
         env,
-        // Extism plugins read their settings as config, as hyper-mcp gives them its env_vars.
-        config: { ...env, ...settings?.config },
-        ...(settings?.skipTools ? { skipTools: settings.skipTools } : {}),
+        // A plugin's config is its environment: hyper-mcp gives its env_vars as config.
+        config: env,
+        ...(settings.skipTools ? { skipTools: settings.skipTools } : {}),
         ...(this.#o.onViolation ? { onViolation: this.#o.onViolation } : {}),
         ...(this.#o.egress ? { egress: this.#o.egress } : {}),
       }).catch((error: Error) => {

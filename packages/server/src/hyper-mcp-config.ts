@@ -15,6 +15,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import type { PluginSettings } from './components.js';
 import { policyText } from './policies.js';
+import { isComponentId } from './store.js';
 
 export interface HyperMcpPlugin {
   /** The plugin's name: its component id, and the prefix hyper-mcp gives nothing. */
@@ -23,6 +24,8 @@ export interface HyperMcpPlugin {
   readonly source: string;
   readonly policy: { readonly text: string; readonly source: string };
   readonly document: PolicyDocument;
+  /** Its env_vars: the plugin's config, kept as its secrets. */
+  readonly env: Readonly<Record<string, string>>;
   readonly settings: PluginSettings;
 }
 
@@ -31,7 +34,8 @@ export class HyperMcpConfigError extends Error {
 }
 
 const PLUGIN_KEYS = ['name', 'url', 'runtime_config'];
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a component's secret (and so a plugin's config key) may be named. */
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 
 /** Read and convert `path`; every problem in one error. */
 export async function readHyperMcpConfig(
@@ -95,8 +99,10 @@ export function convertHyperMcpConfig(
       if (!PLUGIN_KEYS.includes(key))
         problems.push(`${where}/${key}: not a plugin setting mcpkit knows`);
     const name = o.name;
-    if (typeof name !== 'string' || !NAME.test(name)) {
-      problems.push(`${where}/name: must be 1 to 64 letters, digits, \`_\` or \`-\``);
+    if (typeof name !== 'string' || !isComponentId(name)) {
+      problems.push(
+        `${where}/name: ${JSON.stringify(name)} cannot be a component id, which is 1 to 64 lower-case letters, digits, \`_\` or \`-\`, starting with a letter or digit${typeof name === 'string' && isComponentId(name.toLowerCase()) ? ` (\`${name.toLowerCase()}\` would do)` : ''}`,
+      );
       continue;
     }
     if (seen.has(name)) problems.push(`${where}/name: \`${name}\` is named twice`);
@@ -125,6 +131,17 @@ export function convertHyperMcpConfig(
       problems.push(
         `${where}/runtime_config${d.pointer}: ${d.message}${d.help ? ` (${d.help})` : ''}`,
       );
+    for (const key of Object.keys(conversion.env))
+      if (!ENV_KEY.test(key))
+        problems.push(
+          `${where}/runtime_config/env_vars/${key}: not a name a plugin can be given (letters, digits and \`_\`, not starting with a digit)`,
+        );
+    for (const [i, pattern] of conversion.skipTools.entries())
+      try {
+        new RegExp(pattern);
+      } catch (error) {
+        problems.push(`${where}/runtime_config/skip_tools/${i}: ${(error as Error).message}`);
+      }
     if (!conversion.document || conversion.diagnostics.length > 0) continue;
     plugins.push({
       name,
@@ -134,10 +151,8 @@ export function convertHyperMcpConfig(
         text: policyText(conversion.document, registry),
         source: `${file}#${where}/runtime_config`,
       },
-      settings: {
-        config: conversion.env,
-        ...(conversion.skipTools.length > 0 ? { skipTools: conversion.skipTools } : {}),
-      },
+      env: conversion.env,
+      settings: conversion.skipTools.length > 0 ? { skipTools: conversion.skipTools } : {},
     });
   }
   if (problems.length > 0)

@@ -55,6 +55,8 @@ export interface StoredComponent {
   readonly docsText?: string;
   /** Set while the component is quarantined: who, when, why (JSON). */
   readonly quarantineText?: string;
+  /** An Extism plugin's settings beyond its policy (JSON), if it was given any. */
+  readonly pluginText?: string;
 }
 
 export interface StoreProblem {
@@ -69,6 +71,7 @@ const GRANTS = 'grants.yaml';
 const MANIFEST = 'tools.json';
 const DOCS = 'wit-docs.json';
 const QUARANTINE = 'quarantine.json';
+const PLUGIN = 'plugin.json';
 
 export function defaultDataDir(): string {
   return process.env.MCPKIT_DATA_DIR ?? envPaths('mcpkit', { suffix: '' }).data;
@@ -126,6 +129,7 @@ export class ComponentStore {
     policySource?: string;
     manifestText?: string;
     docsText?: string;
+    pluginText?: string;
     origin?: ComponentOrigin;
   }): Promise<StoredComponent> {
     const dir = this.#dirOf(input.id);
@@ -141,6 +145,8 @@ export class ComponentStore {
     else await rm(join(dir, MANIFEST), { force: true });
     if (input.docsText !== undefined) await writeFileAtomic(join(dir, DOCS), input.docsText);
     else await rm(join(dir, DOCS), { force: true });
+    if (input.pluginText !== undefined) await writeFileAtomic(join(dir, PLUGIN), input.pluginText);
+    else await rm(join(dir, PLUGIN), { force: true });
     const meta: ComponentMeta = {
       id: input.id,
       source: input.source,
@@ -189,6 +195,7 @@ export class ComponentStore {
     const manifestText = await optional(MANIFEST);
     const docsText = await optional(DOCS);
     const quarantineText = await optional(QUARANTINE);
+    const pluginText = await optional(PLUGIN);
     return {
       meta,
       dir,
@@ -198,6 +205,7 @@ export class ComponentStore {
       ...(manifestText !== undefined ? { manifestText } : {}),
       ...(docsText !== undefined ? { docsText } : {}),
       ...(quarantineText !== undefined ? { quarantineText } : {}),
+      ...(pluginText !== undefined ? { pluginText } : {}),
     };
   }
 

@@ -78,17 +78,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       }
     : undefined;
   const plugins = options.hyperMcpPlugins ?? [];
-  const app = await createApp({
-    ...options,
-    ...(plugins.length > 0
-      ? {
-          plugins: new Map([
-            ...(options.plugins ?? []),
-            ...plugins.map((p) => [p.name, p.settings] as const),
-          ]),
-        }
-      : {}),
-  });
+  const app = await createApp(options);
   const log = app.logger;
   if (options.http && !app.access.authenticator && !isLoopback(options.http.host)) {
     if (!options.insecureNoAuth) {
@@ -115,9 +105,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }
   for (const p of plugins) {
     try {
+      // Its env_vars are its secrets: kept like any component's, and its config.
+      for (const [key, value] of Object.entries(p.env)) await app.secrets.set(p.name, key, value);
       const c = await app.manager.load(p.source, {
         id: p.name,
         policy: p.policy,
+        plugin: p.settings,
         operator: true,
         onProgress: progressLine(),
       });

@@ -156,6 +156,22 @@ describe('a hyper-mcp configuration served by mcpkit', () => {
     );
   });
 
+  it('keeps the configuration of its plugins when the server starts again without it', async () => {
+    const again = await stdioClient(['--data-dir', join(dir, 'data')], {
+      API_TOKEN: 'server-secret',
+    });
+    try {
+      const names = (await again.client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('get_config') && !names.includes('set_var'), names.join(', '));
+      assert.equal(
+        text(await call(again, 'get_config', { key: 'API_URL' })),
+        'https://api.example',
+      );
+    } finally {
+      await again.close();
+    }
+  });
+
   it('inspects and calls a plugin file from the command line', () => {
     const inspect = spawnSync(
       process.execPath,
