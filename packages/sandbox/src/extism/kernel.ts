@@ -133,6 +133,8 @@ export const USER_FUNCTIONS = Object.freeze([
 /** The first address handed out; below it is the null address. */
 const BASE = 8;
 const MAX_LOG_BYTES = 256 * 1024;
+/** Largest heap kept for the next call of a reused instance. */
+const KEPT_HEAP = 1024 * 1024;
 const MAX_LOGS = 1000;
 const MAX_PROGRESS = 1000;
 
@@ -269,6 +271,11 @@ export class Kernel {
 
   /** No blocks, so no output, error or input block either. */
   #clearHeap(): void {
+    // A call that needed a large heap does not leave it to every later one.
+    if (this.#heap.length > KEPT_HEAP) {
+      this.#heap = new Uint8Array(4096);
+      this.#view = new DataView(this.#heap.buffer);
+    }
     this.#blocks.clear();
     this.#capacity.clear();
     this.#freed.length = 0;
