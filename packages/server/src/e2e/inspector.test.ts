@@ -1,5 +1,6 @@
 // The MCP Inspector's command-line mode, a client mcpkit did not write,
-// lists and calls tools, lists and reads resources and gets a prompt over stdio.
+// lists and calls tools (an Extism plugin's too), lists and reads resources
+// and gets a prompt over stdio.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -41,6 +42,8 @@ async function inspector(args: string[]): Promise<unknown> {
       example('hash'),
       '--component',
       catalogGuest(data),
+      '--component',
+      join(ROOT, 'packages', 'sandbox', 'test', 'guests', 'extism-hello.wasm'),
       ...args,
     ],
     { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
@@ -71,6 +74,19 @@ describe('MCP Inspector CLI', () => {
     };
     assert.equal(r.isError, false);
     assert.equal(r.content[0]!.text, 'a9993e364706816aba3e25717850c26c9cd0d89d');
+  });
+
+  it("calls an Extism plugin's tool", async () => {
+    const r = (await inspector([
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'greet',
+      '--tool-arg',
+      'name=Inspector',
+    ])) as { content: Array<{ text: string }>; isError: boolean };
+    assert.equal(r.isError, false);
+    assert.equal(r.content[0]!.text, 'Hello, Inspector!');
   });
 
   it('lists and reads resources', async () => {
