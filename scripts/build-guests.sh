@@ -28,7 +28,9 @@
 #                   extism:host/env and extism:host/user (kind c-plugin) or
 #                   those and wasi_snapshot_preview1 (kind c-plugin-wasi).
 #                   AssemblyScript: assemblyscript and @extism/as-pdk from
-#                   npm, pinned, installed with the AssemblyScript toolchain
+#                   npm, pinned, installed with the AssemblyScript toolchain.
+#                   Go: the Go toolchain, -buildmode=c-shared (a reactor
+#                   with go:wasmexport, Go >= 1.24; kind go-plugin)
 #
 # Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
@@ -66,6 +68,7 @@ TARGETS=(
   "extism-files|c-plugin-wasi|$GUESTS/extism/files.c|$GUESTS/extism-files.wasm|"
   "extism-evil|c-plugin|$GUESTS/extism/evil.c|$GUESTS/extism-evil.wasm|"
   "extism-shout-as|as-plugin|$GUESTS/extism/as/shout.ts|$GUESTS/extism-shout-as.wasm|"
+  "extism-go|go-plugin|$GUESTS/extism/go|$GUESTS/extism-go.wasm|"
 )
 
 CHECK=0
@@ -118,6 +121,7 @@ kind_needs() {
   case "$tk" in
     c-component) [[ "$kind" == c || "$kind" == c-component ]] ;;
     c-plugin | c-plugin-wasi) [[ "$kind" == c ]] ;;
+    go-plugin) [[ "$kind" == go ]] ;;
     as-plugin) [[ "$kind" == as ]] ;;
     *) [[ "$kind" == "$tk" ]] ;;
   esac
@@ -220,11 +224,12 @@ ensure_go() {
 
 build_go() {
   local dir="$1" out="$2"
+  shift 2
   # -trimpath and an empty build id keep the output independent of the
   # checkout location and build cache; -s -w drop the symbol table and DWARF.
   (cd "$ROOT/$dir" &&
     GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS='' \
-      "$GO" build -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o "$out" .)
+      "$GO" build "$@" -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o "$out" .)
 }
 
 # ---------------------------------------------------------------------------
@@ -385,6 +390,7 @@ for t in "${TARGETS[@]}"; do
   case "$kind" in
     c) build_c "$src" "$tmp" "$extra" ;;
     go) build_go "$src" "$tmp" ;;
+    go-plugin) build_go "$src" "$tmp" -buildmode=c-shared ;;
     as) build_as "$src" "$tmp" ;;
     c-component) build_c_component "$src" "$tmp" ;;
     c-plugin) build_c_plugin "$src" "$tmp" "$extra" 0 ;;

@@ -357,6 +357,7 @@ export function prepareInstance(
   } catch (error) {
     linkError = error as Error;
   }
+  if (kernel && instance && !linkError) linkError = initializePlugin(instance, env.trial === true);
   const initialBytes = memory?.buffer.byteLength ?? 0;
   let used = false;
   const image = env.reuse && instance && memory ? snapshot(instance, memory, env.reuse) : undefined;
@@ -421,9 +422,6 @@ export function prepareInstance(
           });
         }
         if (kernel) {
-          // A reactor (wasi-libc, Go) sets itself up first, as under Extism.
-          const init = instance!.exports._initialize;
-          if (typeof init === 'function') (init as () => unknown)();
           const returned = (entry as () => unknown)();
           return outcome(0, undefined, typeof returned === 'number' ? returned : 0);
         }
@@ -442,6 +440,33 @@ export function prepareInstance(
       }
     },
   };
+}
+
+/** Fuel a plugin's `_initialize` may spend on the calling thread (a Go runtime takes some millions). */
+const INIT_FUEL = 200_000_000;
+
+/**
+ * Set up a plugin that is a reactor (wasi-libc, Go, Rust), as Extism does
+ * once per instance: before its call is bound and, for an instance that is
+ * reset between calls, before the image it is reset to, so each call starts
+ * from a runtime already set up. On the calling thread the setup has its own
+ * budget and the call's fuel is put back after. What goes wrong is the
+ * call's error.
+ */
+function initializePlugin(instance: WebAssembly.Instance, trial: boolean): Error | undefined {
+  const init = instance.exports._initialize;
+  if (typeof init !== 'function') return undefined;
+  const fuel = instance.exports[METER_EXPORT];
+  const budget = trial && fuel instanceof WebAssembly.Global ? (fuel.value as number) : undefined;
+  if (budget !== undefined) (fuel as WebAssembly.Global).value = INIT_FUEL;
+  try {
+    (init as () => unknown)();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    if (budget !== undefined) (fuel as WebAssembly.Global).value = budget;
+  }
 }
 
 /** Why a trial run's failure says nothing about the call, if it does not. */

@@ -108,6 +108,24 @@ describe('Extism plugins under @extism/extism and under mcpkit', () => {
       await same(p, 'call', toolInput(false, 'shout', args));
   });
 
+  it('go (a WASI reactor without a PDK): the tool list and answers', async () => {
+    const p = await pair(
+      'go',
+      'environment:\n  allow:\n    - key: greeting\n',
+      { useWasi: true },
+      { greeting: 'hello' },
+    );
+    await same(p, 'describe');
+    for (const [tool, args] of [
+      ['sum', { numbers: [1, 2.5, -3] }],
+      ['keys', { object: { z: 1, a: [], m: null } }],
+      ['runtime', {}],
+      ['sum', { numbers: 'x' }],
+      ['nope', {}],
+    ] as const)
+      await same(p, 'call', toolInput(false, tool, args));
+  });
+
   it('state: config, vars kept between calls, tool errors', async () => {
     const p = await pair(
       'state',

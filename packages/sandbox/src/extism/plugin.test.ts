@@ -137,6 +137,20 @@ describe('Extism plugins in the sandbox', () => {
     }
   });
 
+  it('runs a Go plugin (a WASI reactor, its runtime set up once per instance)', async () => {
+    const s = await sandbox(
+      'go',
+      policy('version: "1.0"\nenvironment:\n  allow:\n    - key: greeting\n'),
+      { config: { greeting: 'hi from config', secret: 'no' } },
+    );
+    assert.equal(text(await tool(s, 'sum', { numbers: [1, 2.5, 3] })), '6.5');
+    assert.equal(text(await tool(s, 'keys', { object: { b: 1, a: 2 } })), 'a,b');
+    assert.equal(text(await tool(s, 'runtime', {})), 'greeting=hi from config environ=0');
+    const bad = await tool(s, 'sum', { numbers: 'x' });
+    assert.equal(bad.isError, true);
+    assert.match(text(bad), /cannot unmarshal string/);
+  });
+
   it('a function that is not exported is refused by name', async () => {
     const s = await sandbox('hello');
     await assert.rejects(s.call('nope'), /exports no `nope` function/);

@@ -1,0 +1,3 @@
+module mcpkit.test/extism-go
+
+go 1.24
