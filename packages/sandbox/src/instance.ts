@@ -358,6 +358,8 @@ export function prepareInstance(
     linkError = error as Error;
   }
   if (kernel && instance && !linkError) linkError = initializePlugin(instance, env.trial === true);
+  // Setting up took more than a trial may spend: the call runs in a worker.
+  const initUnsettled = linkError instanceof InitUnsettled ? linkError.message : undefined;
   const initialBytes = memory?.buffer.byteLength ?? 0;
   let used = false;
   const image = env.reuse && instance && memory ? snapshot(instance, memory, env.reuse) : undefined;
@@ -413,6 +415,7 @@ export function prepareInstance(
         };
       };
       try {
+        if (initUnsettled !== undefined) return { ...outcome(1), unsettled: initUnsettled };
         if (linkError) throw linkError;
         const entry = instance!.exports[request.entry];
         if (typeof entry !== 'function') {
@@ -442,6 +445,9 @@ export function prepareInstance(
   };
 }
 
+/** A plugin's setup a trial cannot finish (not the plugin's failure). */
+class InitUnsettled extends Error {}
+
 /** Fuel a plugin's `_initialize` may spend on the calling thread (a Go runtime takes some millions). */
 const INIT_FUEL = 200_000_000;
 
@@ -463,6 +469,10 @@ function initializePlugin(instance: WebAssembly.Instance, trial: boolean): Error
     (init as () => unknown)();
     return undefined;
   } catch (error) {
+    if (budget !== undefined && ((fuel as WebAssembly.Global).value as number) < 0)
+      return new InitUnsettled('its _initialize runs too long for a trial');
+    if (budget !== undefined && isStackOverflow(error))
+      return new InitUnsettled('its _initialize needs a deeper stack');
     return error instanceof Error ? error : new Error(String(error));
   } finally {
     if (budget !== undefined) (fuel as WebAssembly.Global).value = budget;
