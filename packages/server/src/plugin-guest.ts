@@ -110,6 +110,7 @@ export class PluginGuest implements Guest {
   readonly #skip: (name: string) => boolean;
   #offer: Offer = { tools: [], catalog: EMPTY_CATALOG };
   readonly #listeners = new Set<() => void>();
+  #requests = 0;
 
   private constructor(sandbox: PluginSandbox, protocol: 1 | 2, skip: (name: string) => boolean) {
     this.sandbox = sandbox;
@@ -152,12 +153,13 @@ export class PluginGuest implements Guest {
     this.#listeners.add(listener);
   }
 
-  /** The input of a protocol-2 function: the request's context, and the request. */
-  #input(request: Json | undefined, ctx: CallContext): string {
-    const context: Json = {
-      ...(ctx.session !== undefined ? { session_id: ctx.session } : {}),
-      ...(ctx.principal !== undefined ? { principal: ctx.principal.id } : {}),
-    };
+  /**
+   * The input of a protocol-2 function: the request's context (hyper-mcp's
+   * `{id, _meta}`; an id of this plugin's own, since who asked is not the
+   * plugin's to know), and the request.
+   */
+  #input(request: Json | undefined): string {
+    const context = { id: ++this.#requests, _meta: {} };
     return JSON.stringify(request === undefined ? { context } : { context, request });
   }
 
@@ -166,7 +168,7 @@ export class PluginGuest implements Guest {
     const list = async (fn: string, key: string): Promise<unknown[]> => {
       if (!this.sandbox.has(fn)) return [];
       const out = jsonOf(
-        (await this.#run(fn, this.protocol === 2 ? this.#input(undefined, ctx) : '', ctx)).output,
+        (await this.#run(fn, this.protocol === 2 ? this.#input(undefined) : '', ctx)).output,
         `what \`${fn}\` returned`,
       );
       if (!Array.isArray(out[key])) throw new GuestError(`\`${fn}\` returned no \`${key}\` list`);
@@ -273,8 +275,7 @@ export class PluginGuest implements Guest {
     if (!this.tools.some((t) => t.name === tool))
       return { result: textResult(`this plugin has no tool \`${tool}\``, true), violations: [] };
     const request = { name: tool, arguments: args };
-    const input =
-      this.protocol === 2 ? this.#input(request, ctx) : JSON.stringify({ params: request });
+    const input = this.protocol === 2 ? this.#input(request) : JSON.stringify({ params: request });
     try {
       const r = await this.#run(this.protocol === 2 ? 'call_tool' : 'call', input, ctx);
       const result = resultOf(r.output);
@@ -294,7 +295,7 @@ export class PluginGuest implements Guest {
     if (!this.sandbox.has(fn)) throw new GuestError(`this plugin does not export \`${fn}\``);
     try {
       return jsonOf(
-        (await this.#run(fn, this.#input(request, ctx), ctx)).output,
+        (await this.#run(fn, this.#input(request), ctx)).output,
         `what \`${fn}\` returned`,
       );
     } catch (error) {
