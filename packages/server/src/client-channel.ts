@@ -12,6 +12,8 @@ import {
   type ElicitRequestFormParams,
   type ElicitResult,
   ElicitResultSchema,
+  type ListRootsResult,
+  ListRootsResultSchema,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -32,6 +34,8 @@ export interface ClientChannel {
     params: CreateMessageRequestParams,
     options: AskOptions,
   ): Promise<CreateMessageResult>;
+  /** `roots/list`. */
+  listRoots(options: AskOptions): Promise<ListRootsResult>;
 }
 
 export type HandlerExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -57,12 +61,18 @@ export function clientChannel(server: Server, extra: HandlerExtra): ClientChanne
         CreateMessageResultSchema,
         opts(o),
       ),
+    listRoots: (o) => extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, opts(o)),
   };
 }
 
 /** The client can answer form elicitations. */
 export function canElicit(channel: ClientChannel | undefined): boolean {
   return channel?.capabilities?.elicitation?.form !== undefined;
+}
+
+/** The client can say which roots it has shared. */
+export function canListRoots(channel: ClientChannel | undefined): boolean {
+  return channel?.capabilities?.roots !== undefined;
 }
 
 /** The client can answer sampling requests. */

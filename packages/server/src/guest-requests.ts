@@ -1,9 +1,9 @@
 // What a guest asks of its host beyond tool calls (mcpkit:host's client,
-// permissions and notifications), decided here: asking the client's model or
-// the person using it needs the component's `mcp.client` policy to allow it,
-// the server's not to forbid it, and the client to support it; each call may
-// ask a bounded number of times; what comes back is checked before the guest
-// sees it.
+// permissions and notifications), decided here: asking the client's model,
+// the person using it, or which roots it shares needs the component's
+// `mcp.client` policy to allow it, the server's not to forbid it, and the
+// client to support it; each call may ask a bounded number of times; what
+// comes back is checked before the guest sees it.
 
 import type { GrantRequest, HostReply, HostRequest } from '@mcpkit/sandbox';
 import { quote } from '@mcpkit/wasm-policy';
@@ -11,7 +11,7 @@ import {
   CreateMessageRequestParamsSchema,
   ElicitRequestFormParamsSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { canElicit, canSample } from './client-channel.js';
+import { canElicit, canListRoots, canSample } from './client-channel.js';
 import type { CallContext } from './guest.js';
 import { schemaIssues } from './guest-answer.js';
 import { forgetSchema, validatorOf } from './manifest.js';
@@ -39,7 +39,13 @@ export interface GuestRequestScope {
 
 const refuse = (error: string): HostReply => ({ ok: false, error });
 
-type Kind = 'sampling' | 'elicitation';
+type Kind = 'sampling' | 'elicitation' | 'roots';
+
+const ABLE: Record<Kind, [(c: CallContext['client']) => boolean, string]> = {
+  sampling: [canSample, 'sampling'],
+  elicitation: [canElicit, 'form elicitation'],
+  roots: [canListRoots, 'roots'],
+};
 
 /** Why the guest may not ask the client for `kind`, or undefined when it may. */
 function clientRefusal(kind: Kind, scope: GuestRequestScope): string | undefined {
@@ -48,9 +54,8 @@ function clientRefusal(kind: Kind, scope: GuestRequestScope): string | undefined
     return `the server policy does not let components ask the client for ${kind} (\`mcp.client.${kind}: false\`)`;
   if (scope.component?.client[kind] !== true)
     return `component ${id} may not ask the client for ${kind}: its policy does not say \`mcp: { client: { ${kind}: true } }\``;
-  const able = kind === 'sampling' ? canSample(scope.ctx.client) : canElicit(scope.ctx.client);
-  if (!able)
-    return `the client does not support ${kind === 'sampling' ? 'sampling' : 'form elicitation'}, so it cannot be asked`;
+  const [able, what] = ABLE[kind];
+  if (!able(scope.ctx.client)) return `the client does not support ${what}, so it cannot be asked`;
   if (scope.budget.used >= MAX_CLIENT_REQUESTS_PER_CALL)
     return `a call may ask the client at most ${MAX_CLIENT_REQUESTS_PER_CALL} times`;
   return undefined;
@@ -127,6 +132,18 @@ async function elicit(
   return { ok: true, value: { action: 'accept', content: JSON.stringify(result.content) } };
 }
 
+async function listRoots(scope: GuestRequestScope): Promise<HostReply> {
+  const refused = clientRefusal('roots', scope);
+  if (refused) return refuse(refused);
+  scope.budget.used++;
+  try {
+    const result = await scope.ctx.client!.listRoots(ask(scope));
+    return { ok: true, value: JSON.stringify({ roots: result.roots }) };
+  } catch (error) {
+    return refuse(`the client did not say its roots: ${(error as Error).message}`);
+  }
+}
+
 /** Answer one guest request; refusals say why and leave the guest running. */
 export async function answerGuestRequest(
   request: HostRequest,
@@ -137,6 +154,8 @@ export async function answerGuestRequest(
       return createMessage(request.params, scope);
     case 'elicit':
       return elicit(request.message, request.requestedSchema, scope);
+    case 'list-roots':
+      return listRoots(scope);
     case 'request-grant':
       try {
         await scope.requestGrant(request.grant, request.reason);

@@ -237,8 +237,12 @@ export class PluginGuest implements Guest {
   /** hyper-mcp's requests to the client, decided as every guest's are. */
   async #userRequest(request: PluginUserRequest, ctx: CallContext): Promise<PluginUserReply> {
     if (!ctx.host) return { ok: false, message: 'the server takes no requests from plugins here' };
-    if (request.fn === 'create_message') {
-      const reply = await ctx.host({ kind: 'create-message', params: request.json ?? '{}' });
+    if (request.fn === 'create_message' || request.fn === 'list_roots') {
+      const reply = await ctx.host(
+        request.fn === 'list_roots'
+          ? { kind: 'list-roots' }
+          : { kind: 'create-message', params: request.json ?? '{}' },
+      );
       return reply.ok
         ? { ok: true, json: String(reply.value) }
         : { ok: false, message: reply.error };

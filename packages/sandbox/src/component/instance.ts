@@ -45,6 +45,7 @@ export type GrantRequest =
 export type HostRequest =
   | { readonly kind: 'create-message'; readonly params: string }
   | { readonly kind: 'elicit'; readonly message: string; readonly requestedSchema: string }
+  | { readonly kind: 'list-roots' }
   | { readonly kind: 'request-grant'; readonly grant: GrantRequest; readonly reason: string }
   | { readonly kind: 'resource-updated'; readonly uri: string }
   | { readonly kind: 'list-changed' };

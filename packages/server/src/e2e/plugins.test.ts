@@ -20,6 +20,7 @@ import {
 import {
   CallToolResultSchema,
   ElicitRequestSchema,
+  ListRootsRequestSchema,
   ProgressNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -437,11 +438,18 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
         '--data-dir',
         join(dir, 'data'),
         '--component',
-        withPolicy(dir, 'catalog', 'version: "1.0"\nmcp:\n  client:\n    elicitation: true\n'),
+        withPolicy(
+          dir,
+          'catalog',
+          'version: "1.0"\nmcp:\n  client:\n    elicitation: true\n    roots: true\n',
+        ),
       ],
       {},
-      { elicitation: {} },
+      { elicitation: {}, roots: {} },
     );
+    conn.client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [{ uri: 'file:///home/ada/project', name: 'project' }],
+    }));
     conn.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       events.push('tools');
     });
@@ -454,7 +462,7 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
         '--data-dir',
         join(dir, 'data2'),
         '--component',
-        withPolicy(join(dir, 'p'), 'catalog', 'version: "1.0"\n'),
+        withPolicy(join(dir, 'p'), 'catalog', 'version: "1.0"\nmcp:\n  client:\n    roots: true\n'),
       ],
       {},
       { elicitation: {} },
@@ -473,6 +481,18 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
     const refused = await call(plain, 'ask');
     assert.equal(refused.isError, true);
     assert.match(text(refused), /create_elicitation.*elicitation/);
+  });
+
+  it("tells it the client's roots through list_roots, as its policy and the client allow", async () => {
+    const r = await call(conn, 'roots');
+    assert.notEqual(r.isError, true, text(r));
+    assert.deepEqual(JSON.parse(text(r)), {
+      roots: [{ uri: 'file:///home/ada/project', name: 'project' }],
+    });
+    // This client did not say it has roots, so it is not asked.
+    const refused = await call(plain, 'roots');
+    assert.equal(refused.isError, true);
+    assert.match(text(refused), /list_roots.*the client does not support roots/);
   });
 
   it('lists and gets its prompts', async () => {

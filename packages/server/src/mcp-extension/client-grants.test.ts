@@ -45,12 +45,13 @@ describe('mcp.client and mcp.grants', () => {
 
   it('merges the child over the base and writes them back', () => {
     const reg = registry();
-    const base = read(policy('client: { sampling: true, elicitation: true }')).document!;
+    const base = read(policy('client: { sampling: true, elicitation: true, roots: true }'))
+      .document!;
     const child = read(policy('client: { sampling: false }', 'grants: { approval: elicit }'))
       .document!;
     const merged = mergePolicies(base, child, reg);
     const out = serializePolicy(merged, reg).mcp as Record<string, unknown>;
-    assert.deepEqual(out.client, { sampling: false, elicitation: true });
+    assert.deepEqual(out.client, { sampling: false, elicitation: true, roots: true });
     assert.deepEqual(out.grants, { approval: 'elicit' });
     const again = section(
       policy(
@@ -70,13 +71,15 @@ describe('mcp.client and mcp.grants', () => {
 
   it('a grant may not add asking the client beyond the ceiling, nor set how grants are approved', () => {
     const reg = registry();
-    const grant = read(policy('client: { sampling: true }', 'grants: { approval: none }'))
-      .document!;
+    const grant = read(
+      policy('client: { sampling: true, roots: true }', 'grants: { approval: none }'),
+    ).document!;
     const ceiling = read(policy('client: { elicitation: true }')).document!;
     assert.deepEqual(
       outsideCeiling(grant, ceiling, reg).map((v) => v.message),
       [
         'asking the client for sampling is beyond what the server allows',
+        'asking the client for roots is beyond what the server allows',
         "`mcp.grants` is the server policy's to set, not a grant's",
       ],
     );

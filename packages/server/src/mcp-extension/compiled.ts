@@ -17,7 +17,11 @@ export class CompiledMcp {
   readonly resources: ResourceRules | undefined;
   readonly transport: TransportPolicy;
   /** What the document says about asking the client (`mcp.client`); absent keys are undefined. */
-  readonly client: { readonly sampling?: boolean; readonly elicitation?: boolean };
+  readonly client: {
+    readonly sampling?: boolean;
+    readonly elicitation?: boolean;
+    readonly roots?: boolean;
+  };
   /** How runtime grants are approved (`mcp.grants`; read from the server policy). */
   readonly grants: { readonly approval: Approval; readonly timeoutMs: number };
 
@@ -26,10 +30,11 @@ export class CompiledMcp {
     this.prompts = section.prompts ? new PromptRules(section.prompts) : undefined;
     this.resources = section.resources ? new ResourceRules(section.resources) : undefined;
     this.transport = compileTransport(section.transport);
-    const { sampling, elicitation } = section.client ?? {};
+    const { sampling, elicitation, roots } = section.client ?? {};
     this.client = Object.freeze({
       ...(sampling !== undefined ? { sampling } : {}),
       ...(elicitation !== undefined ? { elicitation } : {}),
+      ...(roots !== undefined ? { roots } : {}),
     });
     this.grants = Object.freeze({
       approval: section.grants?.approval ?? 'none',

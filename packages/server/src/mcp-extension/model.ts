@@ -71,6 +71,7 @@ export interface HttpSection {
 export interface ClientSection {
   readonly sampling?: boolean;
   readonly elicitation?: boolean;
+  readonly roots?: boolean;
   readonly at?: SourceRef;
 }
 

@@ -7,7 +7,7 @@ import type { ClientSection } from './model.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export const CLIENT_KEYS = Object.freeze(['sampling', 'elicitation'] as const);
+export const CLIENT_KEYS = Object.freeze(['sampling', 'elicitation', 'roots'] as const);
 
 export function readClient(
   ctx: SectionContext,

@@ -139,7 +139,7 @@ export const mcpSchema: JsonSchema = Object.freeze({
     },
     client: {
       description:
-        'What the component may ask of the MCP client through `mcpkit:host/client` (each off unless `true`).',
+        "What the component may ask of the MCP client through `mcpkit:host/client` or hyper-mcp's host functions (each off unless `true`).",
       type: ['object', 'null'],
       additionalProperties: false,
       properties: {
@@ -150,6 +150,11 @@ export const mcpSchema: JsonSchema = Object.freeze({
         elicitation: {
           type: 'boolean',
           description: 'Ask the person using the client (`elicitation/create`).',
+        },
+        roots: {
+          type: 'boolean',
+          description:
+            "Ask which roots (directories, files) the client has shared (`roots/list`; an Extism plugin's `list_roots`).",
         },
       },
     },

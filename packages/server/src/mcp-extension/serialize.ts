@@ -65,6 +65,7 @@ export function serializeMcp(section: McpSection): Record<string, unknown> {
     const c: Record<string, unknown> = {};
     if (section.client.sampling !== undefined) c.sampling = section.client.sampling;
     if (section.client.elicitation !== undefined) c.elicitation = section.client.elicitation;
+    if (section.client.roots !== undefined) c.roots = section.client.roots;
     out.client = c;
   }
   if (section.grants) {

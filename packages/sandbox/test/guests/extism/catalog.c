@@ -3,13 +3,15 @@
  * with everything beside tools: prompts, resources, a resource template and
  * completions. Its tool add_tool adds a tool (tool_1, tool_2, ...; the count
  * is the var "tools") and tells the host with notify_tool_list_changed, as
- * hyper-mcp's own tool-list-changed example does.
+ * hyper-mcp's own tool-list-changed example does. Its tools ask and roots
+ * ask the client, through the host (create_elicitation, list_roots).
  */
 #include "plugin.h"
 
 EXTISM_USER_IMPORT("notify_tool_list_changed") void hyper_notify_tool_list_changed(void);
 EXTISM_USER_IMPORT("create_elicitation") extism_block hyper_create_elicitation(extism_block p);
 EXTISM_USER_IMPORT("notify_progress") void hyper_notify_progress(extism_block p);
+EXTISM_USER_IMPORT("list_roots") extism_block hyper_list_roots(void);
 
 static uint64_t added(void) {
   extism_block k = block_from_str("tools");
@@ -27,7 +29,9 @@ EXTISM_EXPORT("list_tools") int32_t list_tools(void) {
            "{\"name\":\"steps\",\"description\":\"Reports progress three times "
            "(notify_progress)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
            "{\"name\":\"ask\",\"description\":\"Asks the user for a name (elicitation) and "
-           "returns the answer as JSON\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
+           "returns the answer as JSON\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
+           "{\"name\":\"roots\",\"description\":\"Says which roots the client shares "
+           "(list_roots)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
   for (uint64_t i = 1, n = added(); i <= n; i++) {
     buf_puts(&b, ",{\"name\":\"tool_");
     buf_put_u64(&b, i);
@@ -83,6 +87,13 @@ EXTISM_EXPORT("call_tool") int32_t call_tool(void) {
     size_t n;
     char *answer = block_read(a, &n);
     return tool_result(answer, n, false);
+  }
+  if (strcmp(c.name, "roots") == 0) {
+    extism_block r = hyper_list_roots();
+    if (!r) return tool_error("no roots");
+    size_t n;
+    char *roots = block_read(r, &n);
+    return tool_result(roots, n, false);
   }
   if (strncmp(c.name, "tool_", 5) == 0) return tool_text(c.name);
   return tool_unknown(&c);
