@@ -357,7 +357,10 @@ export function prepareInstance(
   } catch (error) {
     linkError = error as Error;
   }
-  if (kernel && instance && !linkError) linkError = initializePlugin(instance, env.trial === true);
+  if (kernel && instance && !linkError) {
+    kernel.guard(instance.exports);
+    linkError = initializePlugin(instance, env.trial === true);
+  }
   // Setting up took more than a trial may spend: the call runs in a worker.
   const initUnsettled = linkError instanceof InitUnsettled ? linkError.message : undefined;
   const initialBytes = memory?.buffer.byteLength ?? 0;

@@ -23,6 +23,7 @@
 // leaves the module unmetered; the caller then simply does not use it.
 
 import { oneShot } from './one-shot-worker.js';
+import type { RewriteJob } from './rewrite-worker.js';
 import {
   concat,
   encodeName,
@@ -95,8 +96,8 @@ export async function meterAsync(bytes: Uint8Array, budget: number): Promise<Met
   if (bytes.length <= METER_OFF_THREAD_BYTES) return meter(bytes, budget);
   try {
     return await oneShot<Metered>(
-      new URL('./meter-worker.js', import.meta.url),
-      { bytes, budget },
+      new URL('./rewrite-worker.js', import.meta.url),
+      { kind: 'meter', bytes, budget } satisfies RewriteJob,
       'the metering',
     );
   } catch (error) {
@@ -104,7 +105,7 @@ export async function meterAsync(bytes: Uint8Array, budget: number): Promise<Met
   }
 }
 
-function valtype(r: Reader): void {
+export function valtype(r: Reader): void {
   const t = r.byte();
   if (!VALTYPES.has(t)) throw new Unsupported(`value type 0x${t.toString(16)}`);
 }
@@ -328,7 +329,7 @@ function blocktype(r: Reader): void {
 let bulkShift = 0;
 /** Set when an instruction changes state outside memory and globals (tables, passive segments). */
 let hiddenState = false;
-function instruction(r: Reader): Op {
+export function instruction(r: Reader): Op {
   const code = r.byte();
   let op = Op.Plain;
   if (code === 0x02) blocktype(r);

@@ -10,6 +10,7 @@ import {
   NotWasmError,
   UnsupportedImportsError,
 } from './errors.js';
+import { guardGrowthAsync } from './grow-guard.js';
 import { type MeteredCopy, meterAsync } from './meter.js';
 import { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
 import { binaryKind, capMemories, memoriesOf, PAGE } from './wasm-binary.js';
@@ -27,6 +28,11 @@ export interface LoadModuleOptions {
   memoryLimit?: number;
   /** Import modules provided besides wasi_snapshot_preview1. */
   hostModules?: readonly ImportModuleNames[];
+  /**
+   * Make `memory.grow` ask the host first (grow-guard.ts): for an Extism
+   * plugin, whose kernel heap shares the memory limit.
+   */
+  guardGrowth?: boolean;
 }
 
 export interface MeteredModule
@@ -84,10 +90,11 @@ export function loadModule(
   const hostKey = (options.hostModules ?? [])
     .map((m) => `${m.name}:${m.functions.join(',')}`)
     .join(';');
-  const key = `${digest}:${maxPages ?? '-'}:${hostKey}`;
+  const guard = options.guardGrowth === true;
+  const key = `${digest}:${maxPages ?? '-'}:${hostKey}:${guard}`;
   let loaded = cache.get(key);
   if (!loaded) {
-    loaded = compile(bytes, digest, name, maxPages, options.hostModules ?? []);
+    loaded = compile(bytes, digest, name, maxPages, options.hostModules ?? [], guard);
     cache.set(key, loaded);
     loaded.catch(() => cache.delete(key));
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
@@ -101,6 +108,7 @@ async function compile(
   name: string,
   maxPages: number | undefined,
   hostModules: readonly ImportModuleNames[],
+  guard: boolean,
 ): Promise<LoadedModule> {
   let memories: ReturnType<typeof memoriesOf>;
   try {
@@ -120,11 +128,20 @@ async function compile(
     }
     capped = capMemories(bytes, maxPages);
   }
+  // What runs (and is metered): the capped module, its memory.grow guarded when asked.
+  let source = guard ? ((await guardGrowthAsync(capped)) ?? capped) : capped;
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>);
+    module = await WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
   } catch (error) {
-    throw new InvalidWasmError(name, (error as Error).message);
+    if (source === capped) throw new InvalidWasmError(name, (error as Error).message);
+    // What is wrong is said of the module as given, not of the guarded copy.
+    source = capped;
+    try {
+      module = await WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+    } catch (original) {
+      throw new InvalidWasmError(name, (original as Error).message);
+    }
   }
   const imports = WebAssembly.Module.imports(module);
   const provided = new Map(hostModules.map((m) => [m.name, new Set(m.functions)]));
@@ -168,7 +185,7 @@ async function compile(
     metered(fuel: number) {
       let m = metered.get(fuel);
       if (!m) {
-        m = meterAsync(capped, fuel).then((copy) =>
+        m = meterAsync(source, fuel).then((copy) =>
           copy.ok
             ? WebAssembly.compile(copy.bytes as Uint8Array<ArrayBuffer>).then(
                 (compiled) => ({

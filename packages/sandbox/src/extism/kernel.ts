@@ -13,7 +13,9 @@
 // silently carrying on would hide either.
 
 import type { EgressRequest, EgressResponse } from '../egress.js';
+import { GROW_LIMIT_EXPORT, GROW_REFUSED_EXPORT } from '../grow-guard.js';
 import { GuestAbort, Unsettled } from '../wasi/aborts.js';
+import { PAGE } from '../wasm-binary.js';
 
 export const EXTISM_ENV = 'extism:host/env';
 export const EXTISM_USER = 'extism:host/user';
@@ -202,9 +204,33 @@ export class Kernel {
   #live: PluginListeners | undefined;
   #logCount = 0;
   #progressCount = 0;
+  /** The guarded module's globals (grow-guard.ts): the pages its memory may have, and whether a grow was refused. */
+  #growLimit: WebAssembly.Global | undefined;
+  #growRefused: WebAssembly.Global | undefined;
 
   constructor(options: KernelOptions) {
     this.#o = options;
+  }
+
+  /**
+   * The instance's memory.grow guard, when its module has one: from now on
+   * its linear memory may only grow into what the heap leaves of the limit.
+   */
+  guard(exports: WebAssembly.Exports): void {
+    const limit = exports[GROW_LIMIT_EXPORT];
+    const refused = exports[GROW_REFUSED_EXPORT];
+    if (!(limit instanceof WebAssembly.Global) || !(refused instanceof WebAssembly.Global)) return;
+    this.#growLimit = limit;
+    this.#growRefused = refused;
+    this.#heapMoved();
+  }
+
+  /** The heap's size changed: move the linear memory's share of the limit. */
+  #heapMoved(): void {
+    if (!this.#growLimit) return;
+    const pages = Math.floor((this.#o.memoryLimit - (this.#top - BASE)) / PAGE);
+    // An i32 read unsigned: past 65536 pages the memory's own maximum decides.
+    this.#growLimit.value = Math.min(pages, 65536);
   }
 
   /** Set up one call: its input and what it is given. */
@@ -222,6 +248,7 @@ export class Kernel {
     if (this.#changed.size > 0) this.#changed = new Set();
     if (this.#progress.length > 0) this.#progress = [];
     this.#exhausted = false;
+    if (this.#growRefused) this.#growRefused.value = 0;
     this.#call = call;
     this.#input = input;
     this.#inputView = new DataView(input.buffer, input.byteOffset, input.byteLength);
@@ -279,15 +306,18 @@ export class Kernel {
     this.#blocks.clear();
     this.#capacity.clear();
     this.#freed.length = 0;
-    this.#top = BASE;
+    if (this.#top !== BASE) {
+      this.#top = BASE;
+      this.#heapMoved();
+    }
     this.#output = undefined;
     this.#error = 0;
     this.#inputBlock = 0;
   }
 
-  /** Whether an allocation was refused for want of memory. */
+  /** Whether an allocation or a memory.grow was refused for want of memory. */
   get exhausted(): boolean {
-    return this.#exhausted;
+    return this.#exhausted || (this.#growRefused !== undefined && this.#growRefused.value !== 0);
   }
 
   /**
@@ -327,6 +357,7 @@ export class Kernel {
       this.#view = new DataView(grown.buffer);
     }
     this.#top = end;
+    this.#heapMoved();
     this.#blocks.set(start, n);
     this.#capacity.set(start, end - start);
     return start;

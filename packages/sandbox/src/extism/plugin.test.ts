@@ -338,6 +338,8 @@ resources:
     ['var_bomb', 'trap', /past the 262144 bytes all its vars may hold/],
     ['spin', 'deadline', /2000 ms|2 s/],
     ['grow_bomb', 'out-of-memory', /memory/],
+    // 16 MiB in all, 8 MiB of it kernel heap: linear memory stops at 128 pages.
+    ['heap_then_grow', 'answered', /^memory\.grow failed at 128 pages$/],
   ];
   for (const [name, code, message] of cases)
     it(`${name}: ${code}`, async () => {
@@ -345,6 +347,12 @@ resources:
       assert.equal(f.code, code, f.message);
       assert.match(f.message, message);
     });
+
+  it('the kernel heap and linear memory share the limit in a worker too', async () => {
+    const inWorker = await sandbox('evil', limits, { trial: false });
+    const r = await tool(inWorker, 'heap_then_grow', {});
+    assert.equal(text(r), 'memory.grow failed at 128 pages');
+  });
 
   it('a log flood is capped, the rest counted', async () => {
     const r = await evil

@@ -120,6 +120,7 @@ export class PluginSandbox extends GuestSandbox {
     const module = await loadModule(options.bytes, {
       name: options.name ?? options.id,
       memoryLimit: options.policy.limits.memory ?? DEFAULT_LIMITS.memory,
+      guardGrowth: true,
       hostModules: [
         { name: EXTISM_ENV, functions: KERNEL_FUNCTIONS },
         { name: EXTISM_USER, functions: USER_FUNCTIONS },

@@ -30,7 +30,9 @@ static const char DESCRIBE[] =
     TOOL("log_flood", "log_info of a 4 KiB message 1,000,000 times") ","
     TOOL("spin", "loops forever") ","
     TOOL("grow_bomb", "grows linear memory until memory.grow of one page fails, then "
-                      "reports the page count")
+                      "reports the page count") ","
+    TOOL("heap_then_grow", "allocates 8 MiB of kernel memory, then grows linear memory "
+                           "until memory.grow of one page fails, and reports the page count")
     "]}";
 
 EXTISM_EXPORT("describe") int32_t describe(void) {
@@ -154,6 +156,32 @@ static int grow_bomb(void) {
   return tool_buf(&b, false);
 }
 
+/* The kernel heap first, then linear memory: the two share one limit, so the
+ * linear memory must stop short of what the heap holds. Room is kept for
+ * the report: 64 KiB of malloc'd memory, freed for it, and a kernel block,
+ * freed for the report's own to reuse. */
+static int heap_then_grow(void) {
+  void *reserve = malloc(64 << 10);
+  if (!reserve) return tool_error("malloc of 64 KiB returned NULL");
+  extism_block blocks[8];
+  for (int i = 0; i < 8; i++) {
+    blocks[i] = extism_alloc(1 << 20);
+    if (!blocks[i]) return tool_error("alloc of 1 MiB returned 0");
+    extism_store_u8(blocks[i] + (1 << 20) - 1, 1);
+  }
+  size_t step = 1024;
+  while (step) {
+    if (__builtin_wasm_memory_grow(0, step) == (size_t)-1) step /= 2;
+  }
+  free(reserve);
+  extism_free(blocks[7]);
+  buf_t b = {0};
+  buf_puts(&b, "memory.grow failed at ");
+  buf_put_u64(&b, __builtin_wasm_memory_size(0));
+  buf_puts(&b, " pages");
+  return tool_buf(&b, false);
+}
+
 EXTISM_EXPORT("call") int32_t call(void) {
   tool_call c;
   if (!tool_call_read(&c, "params")) return 1;
@@ -166,6 +194,7 @@ EXTISM_EXPORT("call") int32_t call(void) {
       {"bad_free", bad_free},     {"bad_config", bad_config}, {"huge_alloc", huge_alloc},
       {"alloc_bomb", alloc_bomb}, {"output_flood", output_flood}, {"var_bomb", var_bomb},
       {"log_flood", log_flood},   {"spin", spin},             {"grow_bomb", grow_bomb},
+      {"heap_then_grow", heap_then_grow},
   };
   for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
     if (!strcmp(c.name, tools[i].name)) return tools[i].fn();
