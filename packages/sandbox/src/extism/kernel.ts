@@ -378,6 +378,7 @@ export class Kernel {
   /** Throws unless [p, p + n) lies in the allocated heap; `p` as a number. */
   #check(address: bigint, n: number, what: string): number {
     const p = Number(address);
+    if (!(n >= 0)) throw new KernelFault(`${what} ${hexOf(address)} with a length of ${n}`);
     // Nothing at all may be named anywhere (an empty output at address 0).
     if (n === 0 && (p === 0 || (p >= BASE && p <= this.#top))) return p;
     if (!(p >= BASE && p + n <= this.#top))
@@ -387,16 +388,35 @@ export class Kernel {
     return p;
   }
 
-  /** A live block's bytes (copied), or a fault naming `what`. */
-  #block(p: number, what: string): Uint8Array {
+  /**
+   * A live block's bytes (copied), or a fault naming `what`. The address as
+   * the plugin passed it (an i64) is what a fault shows: past 2^53 a number
+   * would round it.
+   */
+  #block(address: bigint | number, what: string): Uint8Array {
+    const p = Number(address);
     const n = this.#blocks.get(p);
     if (n === undefined)
-      throw new KernelFault(`passed ${hex(p)} as the ${what}, which is not a block it allocated`);
+      throw new KernelFault(
+        `passed ${hexOf(BigInt(address))} as the ${what}, which is not a block it allocated`,
+      );
     return this.#heap.slice(p, p + n);
   }
 
-  #text(p: number, what: string): string {
-    return decoder.decode(this.#block(p, what));
+  #text(address: bigint | number, what: string): string {
+    return decoder.decode(this.#block(address, what));
+  }
+
+  /** A block's text as JSON, or a fault naming `what`. */
+  #json(address: bigint, what: string): unknown {
+    const text = this.#text(address, what);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new KernelFault(
+        `passed text that is not JSON as the ${what}: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Copy `bytes` into a new block; its address. */
@@ -452,14 +472,12 @@ export class Kernel {
 
   // --- the embedder --------------------------------------------------------
 
-  #http(reqAddr: number, bodyAddr: number): number {
-    const request = this.#text(reqAddr, 'HTTP request');
-    let parsed: { url?: unknown; method?: unknown; headers?: unknown };
-    try {
-      parsed = JSON.parse(request) as typeof parsed;
-    } catch (error) {
-      throw new KernelFault(`passed an HTTP request that is not JSON: ${(error as Error).message}`);
-    }
+  #http(reqAddr: bigint, bodyAddr: bigint): number {
+    const parsed = this.#json(reqAddr, 'HTTP request') as {
+      url?: unknown;
+      method?: unknown;
+      headers?: unknown;
+    } | null;
     if (typeof parsed?.url !== 'string')
       throw new KernelFault('passed an HTTP request without a `url`');
     const headers: Record<string, string> = {};
@@ -470,7 +488,7 @@ export class Kernel {
       url: parsed.url,
       ...(typeof parsed.method === 'string' ? { method: parsed.method } : {}),
       headers,
-      ...(bodyAddr !== 0 ? { body: this.#block(bodyAddr, 'HTTP request body') } : {}),
+      ...(bodyAddr !== 0n ? { body: this.#block(bodyAddr, 'HTTP request body') } : {}),
     };
     if (this.#o.trial) throw new Unsettled('http_request');
     if (!this.#call?.http || !this.#o.call)
@@ -528,7 +546,7 @@ export class Kernel {
       return (p: bigint) => {
         const at = n(p);
         const length = this.#blocks.get(at);
-        if (length === undefined) this.#block(at, 'log message');
+        if (length === undefined) this.#block(p, 'log message');
         else if (rank < this.#logLevel) return;
         // Past the cap only counted: a flood costs no decoding.
         else if (this.#logs.length >= MAX_LOGS || this.#logBytes + length > MAX_LOG_BYTES)
@@ -573,6 +591,7 @@ export class Kernel {
       output_set: (p: bigint, len: bigint) => {
         const start = n(p);
         const length = n(len);
+        if (length < 0) throw new KernelFault(`set an output of ${len} bytes`);
         if (length > this.#o.maxOutput)
           throw new KernelFault(
             `set an output of ${length} bytes, more than its output limit of ${this.#o.maxOutput} bytes`,
@@ -589,7 +608,7 @@ export class Kernel {
         const length = this.#blocks.get(start);
         if (length === undefined)
           throw new KernelFault(
-            `passed ${hex(start)} as its error message, which is not a block it allocated`,
+            `passed ${hexOf(p)} as its error message, which is not a block it allocated`,
           );
         if (length > this.#o.maxOutput)
           throw new KernelFault(
@@ -601,20 +620,19 @@ export class Kernel {
       memory_bytes: () => BigInt(this.#top - BASE),
       reset: () => this.#clearHeap(),
       config_get: (p: bigint) => {
-        const key = this.#text(n(p), 'config key');
+        const key = this.#text(p, 'config key');
         const config = this.#call!.config;
         return BigInt(Object.hasOwn(config, key) ? this.#store(encoder.encode(config[key])) : 0);
       },
       var_get: (p: bigint) => {
-        const value = this.#varMap().get(this.#text(n(p), 'var name'));
+        const value = this.#varMap().get(this.#text(p, 'var name'));
         return BigInt(value ? this.#store(value) : 0);
       },
       var_set: (p: bigint, v: bigint) => {
-        const key = this.#text(n(p), 'var name');
-        const value = n(v);
-        this.#setVar(key, value === 0 ? undefined : this.#block(value, 'var value'));
+        const key = this.#text(p, 'var name');
+        this.#setVar(key, v === 0n ? undefined : this.#block(v, 'var value'));
       },
-      http_request: (req: bigint, body: bigint) => BigInt(this.#http(n(req), n(body))),
+      http_request: (req: bigint, body: bigint) => BigInt(this.#http(req, body)),
       http_status_code: () => this.#status,
       http_headers: () =>
         BigInt(
@@ -629,11 +647,11 @@ export class Kernel {
       log_error: log('error'),
       get_log_level: () => this.#logLevel,
     };
-    const json = (p: bigint, what: string) => this.#text(n(p), what);
+    const json = (p: bigint, what: string) => this.#text(p, what);
     const user = {
       notify_logging_message: (p: bigint) => this.#notify(json(p, 'logging message')),
       notify_progress: (p: bigint) => {
-        const m = JSON.parse(json(p, 'progress notification')) as {
+        const m = (this.#json(p, 'progress notification') ?? {}) as {
           progress?: unknown;
           total?: unknown;
           message?: unknown;
