@@ -81,11 +81,13 @@ export {
   EXTISM_ENV,
   EXTISM_USER,
   KERNEL_FUNCTIONS,
+  KERNEL_TYPES,
   type PluginLog,
   type PluginLogLevel,
   type PluginUserReply,
   type PluginUserRequest,
   USER_FUNCTIONS,
+  USER_TYPES,
 } from './extism/kernel.js';
 export {
   DEFAULT_MAX_VAR_BYTES,

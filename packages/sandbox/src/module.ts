@@ -13,12 +13,18 @@ import {
 import { guardGrowthAsync } from './grow-guard.js';
 import { type MeteredCopy, meterAsync } from './meter.js';
 import { PREVIEW1_FUNCTIONS, WASI_MODULE } from './wasi/preview1.js';
-import { binaryKind, capMemories, memoriesOf, PAGE } from './wasm-binary.js';
+import { binaryKind, capMemories, functionImports, memoriesOf, PAGE } from './wasm-binary.js';
 
 /** Names of the functions an extra import module provides. */
 export interface ImportModuleNames {
   readonly name: string;
   readonly functions: readonly string[];
+  /**
+   * Each function's type (parameter and result types, space-separated, e.g.
+   * `['i64 i32', '']`): a module importing one as another type is refused
+   * at load, as an engine linking host functions refuses it.
+   */
+  readonly types?: Readonly<Record<string, readonly [params: string, results: string]>>;
 }
 
 export interface LoadModuleOptions {
@@ -161,6 +167,7 @@ async function compile(
       );
     }
   }
+  unsupported.push(...mistyped(bytes, hostModules));
   if (unsupported.length > 0) throw new UnsupportedImportsError(name, unsupported);
   const metered = new Map<number, Promise<MeteredModule | { reason: string }>>();
   const mem = memories[0];
@@ -203,6 +210,33 @@ async function compile(
       return m;
     },
   });
+}
+
+/** The imports of `hostModules`' functions whose type is not the host's, as messages. */
+function mistyped(bytes: Uint8Array, hostModules: readonly ImportModuleNames[]): string[] {
+  const typed = new Map(hostModules.filter((m) => m.types).map((m) => [m.name, m.types!]));
+  if (typed.size === 0) return [];
+  let imports: ReturnType<typeof functionImports>;
+  try {
+    imports = functionImports(bytes);
+  } catch {
+    // Types beyond the MVP's: the engine's own checks are all there is.
+    return [];
+  }
+  const show = (params: string, results: string) =>
+    `(${params.split(' ').filter(Boolean).join(', ')}) -> (${results.split(' ').filter(Boolean).join(', ')})`;
+  const out: string[] = [];
+  for (const i of imports) {
+    const want = typed.get(i.module)?.[i.name];
+    if (!want) continue;
+    const params = i.params.join(' ');
+    const results = i.results.join(' ');
+    if (params !== want[0] || results !== want[1])
+      out.push(
+        `${i.module}.${i.name} (imported as ${show(params, results)}; the host's is ${show(want[0], want[1])})`,
+      );
+  }
+  return out;
 }
 
 /** For tests: forget compiled modules. */

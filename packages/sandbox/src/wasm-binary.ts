@@ -157,6 +157,70 @@ export function readLimits(r: Reader): Limits {
   return { flags, min, max, start, end: r.pos };
 }
 
+const VALTYPE_NAMES: Readonly<Record<number, string>> = {
+  127: 'i32',
+  126: 'i64',
+  125: 'f32',
+  124: 'f64',
+  123: 'v128',
+  112: 'funcref',
+  111: 'externref',
+};
+
+function valTypeName(r: Reader): string {
+  const t = r.byte();
+  const name = VALTYPE_NAMES[t];
+  if (name === undefined) throw new Error(`value type 0x${t.toString(16)}`);
+  return name;
+}
+
+/**
+ * The functions a core module imports, with their types. Throws on what it
+ * does not read (GC types, which have more forms than function types).
+ */
+export function functionImports(
+  bytes: Uint8Array,
+): Array<{ module: string; name: string; params: string[]; results: string[] }> {
+  const types: Array<{ params: string[]; results: string[] }> = [];
+  const out: Array<{ module: string; name: string; params: string[]; results: string[] }> = [];
+  for (const { id, body, end } of sections(bytes)) {
+    const r = new Reader(bytes, body, end);
+    if (id === 1) {
+      for (let n = r.u32(); n > 0; n--) {
+        if (r.byte() !== 0x60) throw new Error('a type that is not a function type');
+        const params: string[] = [];
+        for (let i = r.u32(); i > 0; i--) params.push(valTypeName(r));
+        const results: string[] = [];
+        for (let i = r.u32(); i > 0; i--) results.push(valTypeName(r));
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      for (let n = r.u32(); n > 0; n--) {
+        const module = r.name();
+        const name = r.name();
+        const kind = r.byte();
+        if (kind === 0) {
+          const type = types[r.u32()];
+          if (!type) throw new Error(`import ${module}.${name} names no type`);
+          out.push({ module, name, ...type });
+        } else if (kind === 1) {
+          skipValType(r);
+          readLimits(r);
+        } else if (kind === 2) readLimits(r);
+        else if (kind === 3) {
+          skipValType(r);
+          r.byte();
+        } else if (kind === 4) {
+          r.byte();
+          r.u32();
+        } else throw new Error(`unknown import kind ${kind}`);
+      }
+      break;
+    }
+  }
+  return out;
+}
+
 function skipValType(r: Reader): void {
   const t = r.byte();
   // Reference types with a heap type (0x63 / 0x64) carry one more immediate.

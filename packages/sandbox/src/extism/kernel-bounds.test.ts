@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WorkerPool } from '../pool.js';
 import { policy, wat } from '../testing.js';
-import { EXTISM_ENV, EXTISM_USER } from './kernel.js';
+import { EXTISM_ENV, EXTISM_USER, KERNEL_TYPES, USER_TYPES } from './kernel.js';
 import { PluginSandbox } from './sandbox.js';
 
 const pool = new WorkerPool({ size: 1 });
@@ -19,32 +19,14 @@ after(() => pool.close());
 
 const FAR = '0x7fffffffffffff00';
 
-/** The kernel functions and hyper-mcp's, with their types as plugins import them. */
+/** Where each function is imported from, with its type. */
 const TYPES: Record<string, [module: string, params: string, result: string]> = {
-  alloc: [EXTISM_ENV, 'i64', 'i64'],
-  free: [EXTISM_ENV, 'i64', ''],
-  length: [EXTISM_ENV, 'i64', 'i64'],
-  length_unsafe: [EXTISM_ENV, 'i64', 'i64'],
-  load_u8: [EXTISM_ENV, 'i64', 'i32'],
-  load_u64: [EXTISM_ENV, 'i64', 'i64'],
-  store_u8: [EXTISM_ENV, 'i64 i32', ''],
-  store_u64: [EXTISM_ENV, 'i64 i64', ''],
-  input_length: [EXTISM_ENV, '', 'i64'],
-  input_load_u8: [EXTISM_ENV, 'i64', 'i32'],
-  input_load_u64: [EXTISM_ENV, 'i64', 'i64'],
-  output_set: [EXTISM_ENV, 'i64 i64', ''],
-  error_set: [EXTISM_ENV, 'i64', ''],
-  config_get: [EXTISM_ENV, 'i64', 'i64'],
-  var_get: [EXTISM_ENV, 'i64', 'i64'],
-  var_set: [EXTISM_ENV, 'i64 i64', ''],
-  http_request: [EXTISM_ENV, 'i64 i64', 'i64'],
-  log_info: [EXTISM_ENV, 'i64', ''],
-  log_error: [EXTISM_ENV, 'i64', ''],
-  notify_logging_message: [EXTISM_USER, 'i64', ''],
-  notify_progress: [EXTISM_USER, 'i64', ''],
-  notify_resource_updated: [EXTISM_USER, 'i64', ''],
-  create_message: [EXTISM_USER, 'i64', 'i64'],
-  create_elicitation: [EXTISM_USER, 'i64', 'i64'],
+  ...Object.fromEntries(
+    Object.entries(KERNEL_TYPES).map(([fn, [p, r]]) => [fn, [EXTISM_ENV, p, r]]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(USER_TYPES).map(([fn, [p, r]]) => [fn, [EXTISM_USER, p, r]]),
+  ),
 };
 
 /**
@@ -345,4 +327,31 @@ describe('the Extism kernel, given bad addresses and lengths', () => {
           assert.equal(decoder.decode((await s.call('ok')).output), 'ok');
         });
     });
+});
+
+describe('a plugin importing a kernel function as another type', () => {
+  it('is refused when it loads, saying which and how', async () => {
+    const bytes = await wat(`(module
+      (import "extism:host/env" "alloc" (func (param i32) (result i32)))
+      (import "extism:host/env" "store_u64" (func (param i64 i64)))
+      (import "extism:host/user" "notify_progress" (func (param i64) (result i64)))
+      (memory (export "memory") 1)
+      (func (export "call") (result i32) (i32.const 0)))`);
+    await assert.rejects(
+      PluginSandbox.create({ id: 'mistyped', bytes, policy: doc, pool }),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'unsupported-imports');
+        assert.match(
+          e.message,
+          /extism:host\/env\.alloc \(imported as \(i32\) -> \(i32\); the host's is \(i64\) -> \(i64\)\)/,
+        );
+        assert.match(
+          e.message,
+          /extism:host\/user\.notify_progress \(imported as \(i64\) -> \(i64\); the host's is \(i64\) -> \(\)\)/,
+        );
+        assert.doesNotMatch(e.message, /store_u64/);
+        return true;
+      },
+    );
+  });
 });

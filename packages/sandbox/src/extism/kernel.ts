@@ -87,50 +87,57 @@ export class KernelFault extends GuestAbort {
 /** `http_request` refused or failed: the call fails with the reason, as under Extism. */
 export class PluginHttpError extends GuestAbort {}
 
-export const KERNEL_FUNCTIONS = Object.freeze([
-  'alloc',
-  'free',
-  'length',
-  'length_unsafe',
-  'load_u8',
-  'load_u64',
-  'store_u8',
-  'store_u64',
-  'input_length',
-  'input_offset',
-  'input_load_u8',
-  'input_load_u64',
-  'output_set',
-  'error_set',
-  'error_get',
-  'memory_bytes',
-  'reset',
-  'config_get',
-  'var_get',
-  'var_set',
-  'http_request',
-  'http_status_code',
-  'http_headers',
-  'log_trace',
-  'log_debug',
-  'log_info',
-  'log_warn',
-  'log_error',
-  'get_log_level',
-]);
+/** A function's type as a module imports it: its parameter and result types. */
+export type FunctionType = readonly [params: string, results: string];
 
-/** hyper-mcp's host functions for plugins. */
-export const USER_FUNCTIONS = Object.freeze([
-  'notify_logging_message',
-  'notify_progress',
-  'notify_tool_list_changed',
-  'notify_prompt_list_changed',
-  'notify_resource_list_changed',
-  'notify_resource_updated',
-  'list_roots',
-  'create_message',
-  'create_elicitation',
-]);
+/** Extism's kernel functions (`extism:host/env`) and their types. */
+export const KERNEL_TYPES: Readonly<Record<string, FunctionType>> = Object.freeze({
+  alloc: ['i64', 'i64'],
+  free: ['i64', ''],
+  length: ['i64', 'i64'],
+  length_unsafe: ['i64', 'i64'],
+  load_u8: ['i64', 'i32'],
+  load_u64: ['i64', 'i64'],
+  store_u8: ['i64 i32', ''],
+  store_u64: ['i64 i64', ''],
+  input_length: ['', 'i64'],
+  input_offset: ['', 'i64'],
+  input_load_u8: ['i64', 'i32'],
+  input_load_u64: ['i64', 'i64'],
+  output_set: ['i64 i64', ''],
+  error_set: ['i64', ''],
+  error_get: ['', 'i64'],
+  memory_bytes: ['', 'i64'],
+  reset: ['', ''],
+  config_get: ['i64', 'i64'],
+  var_get: ['i64', 'i64'],
+  var_set: ['i64 i64', ''],
+  http_request: ['i64 i64', 'i64'],
+  http_status_code: ['', 'i32'],
+  http_headers: ['', 'i64'],
+  log_trace: ['i64', ''],
+  log_debug: ['i64', ''],
+  log_info: ['i64', ''],
+  log_warn: ['i64', ''],
+  log_error: ['i64', ''],
+  get_log_level: ['', 'i32'],
+});
+
+/** hyper-mcp's host functions for plugins (`extism:host/user`) and their types. */
+export const USER_TYPES: Readonly<Record<string, FunctionType>> = Object.freeze({
+  notify_logging_message: ['i64', ''],
+  notify_progress: ['i64', ''],
+  notify_tool_list_changed: ['', ''],
+  notify_prompt_list_changed: ['', ''],
+  notify_resource_list_changed: ['', ''],
+  notify_resource_updated: ['i64', ''],
+  list_roots: ['', 'i64'],
+  create_message: ['i64', 'i64'],
+  create_elicitation: ['i64', 'i64'],
+});
+
+export const KERNEL_FUNCTIONS = Object.freeze(Object.keys(KERNEL_TYPES));
+export const USER_FUNCTIONS = Object.freeze(Object.keys(USER_TYPES));
 
 /** The first address handed out; below it is the null address. */
 const BASE = 8;

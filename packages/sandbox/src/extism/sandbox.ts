@@ -19,6 +19,7 @@ import {
   EXTISM_ENV,
   EXTISM_USER,
   KERNEL_FUNCTIONS,
+  KERNEL_TYPES,
   PLUGIN_CHANNELS,
   type PluginLog,
   type PluginLogLevel,
@@ -26,6 +27,7 @@ import {
   type PluginUserReply,
   type PluginUserRequest,
   USER_FUNCTIONS,
+  USER_TYPES,
 } from './kernel.js';
 
 /** Extism's default cap on a plugin's vars. */
@@ -122,8 +124,8 @@ export class PluginSandbox extends GuestSandbox {
       memoryLimit: options.policy.limits.memory ?? DEFAULT_LIMITS.memory,
       guardGrowth: true,
       hostModules: [
-        { name: EXTISM_ENV, functions: KERNEL_FUNCTIONS },
-        { name: EXTISM_USER, functions: USER_FUNCTIONS },
+        { name: EXTISM_ENV, functions: KERNEL_FUNCTIONS, types: KERNEL_TYPES },
+        { name: EXTISM_USER, functions: USER_FUNCTIONS, types: USER_TYPES },
       ],
     });
     const sandbox = new PluginSandbox(options, module);
