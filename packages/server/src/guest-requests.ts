@@ -73,8 +73,8 @@ function parseObject(text: string, what: string): Record<string, unknown> | stri
     : `${what} must be a JSON object`;
 }
 
-const ask = (scope: GuestRequestScope) => ({
-  timeoutMs: CLIENT_REQUEST_TIMEOUT_MS,
+const ask = (scope: GuestRequestScope, timeoutMs = CLIENT_REQUEST_TIMEOUT_MS) => ({
+  timeoutMs: Math.min(timeoutMs, CLIENT_REQUEST_TIMEOUT_MS),
   ...(scope.ctx.signal ? { signal: scope.ctx.signal } : {}),
 });
 
@@ -99,9 +99,14 @@ async function elicit(
   message: string,
   schemaText: string,
   scope: GuestRequestScope,
+  timeoutMs?: number,
 ): Promise<HostReply> {
   const refused = clientRefusal('elicitation', scope);
   if (refused) return refuse(refused);
+  if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0))
+    return refuse(
+      `the elicitation's timeout must be a whole number of milliseconds above 0, not ${JSON.stringify(timeoutMs)}`,
+    );
   const schema = parseObject(schemaText, 'the requested schema');
   if (typeof schema === 'string') return refuse(schema);
   const checked = ElicitRequestFormParamsSchema.safeParse({ message, requestedSchema: schema });
@@ -110,7 +115,7 @@ async function elicit(
   scope.budget.used++;
   let result: Awaited<ReturnType<NonNullable<CallContext['client']>['elicit']>>;
   try {
-    result = await scope.ctx.client!.elicit(checked.data, ask(scope));
+    result = await scope.ctx.client!.elicit(checked.data, ask(scope, timeoutMs));
   } catch (error) {
     return refuse(`the client did not answer the elicitation: ${(error as Error).message}`);
   }
@@ -153,7 +158,7 @@ export async function answerGuestRequest(
     case 'create-message':
       return createMessage(request.params, scope);
     case 'elicit':
-      return elicit(request.message, request.requestedSchema, scope);
+      return elicit(request.message, request.requestedSchema, scope, request.timeoutMs);
     case 'list-roots':
       return listRoots(scope);
     case 'request-grant':

@@ -257,10 +257,16 @@ export class PluginGuest implements Guest {
           message: `the elicitation request is not JSON: ${(error as Error).message}`,
         };
       }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return { ok: false, message: 'the elicitation request must be a JSON object' };
+      // hyper-mcp's ElicitRequestParamWithTimeout: the request and `timeout` (ms).
       const reply = await ctx.host({
         kind: 'elicit',
         message: String(parsed.message ?? ''),
         requestedSchema: JSON.stringify(parsed.requestedSchema ?? {}),
+        ...(parsed.timeout !== undefined && parsed.timeout !== null
+          ? { timeoutMs: parsed.timeout as number }
+          : {}),
       });
       if (!reply.ok) return { ok: false, message: reply.error };
       const v = reply.value as { action: string; content?: string };

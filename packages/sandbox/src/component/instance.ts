@@ -44,7 +44,13 @@ export type GrantRequest =
  */
 export type HostRequest =
   | { readonly kind: 'create-message'; readonly params: string }
-  | { readonly kind: 'elicit'; readonly message: string; readonly requestedSchema: string }
+  | {
+      readonly kind: 'elicit';
+      readonly message: string;
+      readonly requestedSchema: string;
+      /** How long to wait for the answer, at most (the host's own limit applies too). */
+      readonly timeoutMs?: number;
+    }
   | { readonly kind: 'list-roots' }
   | { readonly kind: 'request-grant'; readonly grant: GrantRequest; readonly reason: string }
   | { readonly kind: 'resource-updated'; readonly uri: string }

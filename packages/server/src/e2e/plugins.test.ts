@@ -455,6 +455,9 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
     });
     conn.client.setRequestHandler(ElicitRequestSchema, async (request) => {
       asked.push(request.params.message);
+      // Past the 300 ms the plugin said it would wait.
+      if (request.params.message === 'Quick?')
+        await new Promise((resolve) => setTimeout(resolve, 1500));
       return { action: 'accept', content: { name: 'Ada' } };
     });
     plain = await stdioClient(
@@ -481,6 +484,16 @@ describe('a protocol-2 plugin with prompts, resources and completions', () => {
     const refused = await call(plain, 'ask');
     assert.equal(refused.isError, true);
     assert.match(text(refused), /create_elicitation.*elicitation/);
+  });
+
+  it("waits for an answer no longer than the elicitation's timeout", async () => {
+    // The answer would come after 1.5 s, an accept; the call fails before it.
+    const r = await call(conn, 'ask_briefly');
+    assert.equal(r.isError, true, text(r));
+    assert.match(
+      text(r),
+      /create_elicitation.*the client did not answer the elicitation.*timed out/i,
+    );
   });
 
   it("tells it the client's roots through list_roots, as its policy and the client allow", async () => {

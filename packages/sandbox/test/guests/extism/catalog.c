@@ -30,6 +30,8 @@ EXTISM_EXPORT("list_tools") int32_t list_tools(void) {
            "(notify_progress)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
            "{\"name\":\"ask\",\"description\":\"Asks the user for a name (elicitation) and "
            "returns the answer as JSON\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
+           "{\"name\":\"ask_briefly\",\"description\":\"Asks the user a question, "
+           "waiting 300 ms at most\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}},"
            "{\"name\":\"roots\",\"description\":\"Says which roots the client shares "
            "(list_roots)\",\"inputSchema\":{\"type\":\"object\",\"properties\":{}}}");
   for (uint64_t i = 1, n = added(); i <= n; i++) {
@@ -76,10 +78,13 @@ EXTISM_EXPORT("call_tool") int32_t call_tool(void) {
     }
     return tool_text("done");
   }
-  if (strcmp(c.name, "ask") == 0) {
+  if (strcmp(c.name, "ask") == 0 || strcmp(c.name, "ask_briefly") == 0) {
     extism_block q = block_from_str(
-        "{\"message\":\"Your name?\",\"requestedSchema\":{\"type\":\"object\","
-        "\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}");
+        strcmp(c.name, "ask") == 0
+            ? "{\"message\":\"Your name?\",\"requestedSchema\":{\"type\":\"object\","
+              "\"properties\":{\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}}"
+            : "{\"message\":\"Quick?\",\"requestedSchema\":{\"type\":\"object\","
+              "\"properties\":{\"yes\":{\"type\":\"boolean\"}}},\"timeout\":300}");
     if (!q) return plugin_error("the host refused an allocation");
     extism_block a = hyper_create_elicitation(q);
     extism_free(q);
