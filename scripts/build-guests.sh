@@ -30,7 +30,12 @@
 #                   AssemblyScript: assemblyscript and @extism/as-pdk from
 #                   npm, pinned, installed with the AssemblyScript toolchain.
 #                   Go: the Go toolchain, -buildmode=c-shared (a reactor
-#                   with go:wasmexport, Go >= 1.24; kind go-plugin)
+#                   with go:wasmexport, Go >= 1.24; kind go-plugin).
+#                   Rust: Debian's Rust toolchain with its wasm32 standard
+#                   library (packages rustc cargo libstd-rust-dev-wasm32,
+#                   Rust 1.63), the crates of Cargo.lock fetched from
+#                   crates.io once into the cache directory (kind
+#                   rust-plugin)
 #
 # Environment: CC, GO, WASI_SYSROOT, MCPKIT_TOOLCHAIN_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/mcpkit-toolchains).
@@ -45,6 +50,11 @@ JCO_VERSION="1.35.0"
 # shim's default `/` preopen, which 0.26 no longer has.
 JCO_SHIM_VERSION="0.25.0"
 APT_PACKAGES=(clang lld wasi-libc libclang-rt-dev-wasm32)
+RUST_APT_PACKAGES=(rustc cargo libstd-rust-dev-wasm32)
+# Debian's, whose standard library for wasm32 matches it; a rustup
+# toolchain earlier in PATH has none.
+DEB_RUSTC=/usr/bin/rustc
+DEB_CARGO=/usr/bin/cargo
 CACHE_DIR="${MCPKIT_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpkit-toolchains}"
 
 GUESTS="packages/sandbox/test/guests"
@@ -69,6 +79,7 @@ TARGETS=(
   "extism-evil|c-plugin|$GUESTS/extism/evil.c|$GUESTS/extism-evil.wasm|"
   "extism-shout-as|as-plugin|$GUESTS/extism/as/shout.ts|$GUESTS/extism-shout-as.wasm|"
   "extism-go|go-plugin|$GUESTS/extism/go|$GUESTS/extism-go.wasm|"
+  "extism-rust|rust-plugin|$GUESTS/extism/rust|$GUESTS/extism-rust.wasm|"
 )
 
 CHECK=0
@@ -123,6 +134,7 @@ kind_needs() {
     c-plugin | c-plugin-wasi) [[ "$kind" == c ]] ;;
     go-plugin) [[ "$kind" == go ]] ;;
     as-plugin) [[ "$kind" == as ]] ;;
+    rust-plugin) [[ "$kind" == rust ]] ;;
     *) [[ "$kind" == "$tk" ]] ;;
   esac
 }
@@ -230,6 +242,53 @@ build_go() {
   (cd "$ROOT/$dir" &&
     GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS='' \
       "$GO" build "$@" -trimpath -buildvcs=false -ldflags="-s -w -buildid=" -o "$out" .)
+}
+
+# ---------------------------------------------------------------------------
+# Rust: Debian's rustc and cargo, target wasm32-unknown-unknown
+
+probe_rust() {
+  [[ -x "$DEB_RUSTC" && -x "$DEB_CARGO" ]] &&
+    [[ -d "$("$DEB_RUSTC" --print sysroot)/lib/rustlib/wasm32-unknown-unknown" ]]
+}
+
+ensure_rust() {
+  if probe_rust; then return 0; fi
+  ((INSTALL)) || die "no Rust toolchain for wasm32; install: ${RUST_APT_PACKAGES[*]}"
+  command -v apt-get >/dev/null 2>&1 || die "no Rust toolchain for wasm32 and no apt-get; install Debian's ${RUST_APT_PACKAGES[*]}"
+  log "installing Rust toolchain: apt-get install ${RUST_APT_PACKAGES[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${RUST_APT_PACKAGES[@]}" >/dev/null
+  probe_rust || die "Rust still cannot build for wasm32 after installing ${RUST_APT_PACKAGES[*]}"
+}
+
+# A Rust plugin is a cdylib crate; its crates are those of its Cargo.lock,
+# vendored once per lock file. Debian's cargo reads crates.io through the
+# sparse protocol only as an unstable feature, which the channel override
+# lets a stable cargo use. The paths of the sources are remapped so the
+# output does not depend on where they are.
+build_rust_plugin() {
+  local dir="$1" out="$2"
+  local crate vendor home="$CACHE_DIR/cargo-home"
+  crate="$(sed -n 's/^name = "\(.*\)"/\1/p' "$ROOT/$dir/Cargo.toml" | head -n1)"
+  vendor="$CACHE_DIR/rust-vendor-$(sha256 "$ROOT/$dir/Cargo.lock" | cut -c1-16)"
+  if [[ ! -d "$vendor" ]]; then
+    ((INSTALL)) || die "$dir: its crates are not in $vendor"
+    log "fetching the crates of $dir into $vendor"
+    rm -rf "$vendor.tmp"
+    (cd "$ROOT/$dir" &&
+      CARGO_HOME="$home" __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS=nightly \
+        "$DEB_CARGO" -Z sparse-registry vendor --locked --quiet "$vendor.tmp" >/dev/null)
+    mv "$vendor.tmp" "$vendor"
+  fi
+  (cd "$ROOT/$dir" &&
+    CARGO_HOME="$home" RUSTC="$DEB_RUSTC" CARGO_TARGET_DIR="$WORK/rust-target" \
+      RUSTFLAGS="--remap-path-prefix=$vendor=/vendor --remap-path-prefix=$ROOT=/mcpkit --remap-path-prefix=$home=/cargo" \
+      "$DEB_CARGO" build --offline --locked --release --quiet --target wasm32-unknown-unknown \
+      --config 'source.crates-io.replace-with="vendored"' \
+      --config "source.vendored.directory=\"$vendor\"")
+  cp "$WORK/rust-target/wasm32-unknown-unknown/release/${crate//-/_}.wasm" "$out"
+  check_imports "$out" extism:host/env extism:host/user || die "$dir: unexpected imports"
 }
 
 # ---------------------------------------------------------------------------
@@ -378,6 +437,7 @@ needs_toolchain c && ensure_c
 needs_toolchain c-component && ensure_jco
 needs_toolchain go && ensure_go
 needs_toolchain as && ensure_as
+needs_toolchain rust && ensure_rust
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -396,6 +456,7 @@ for t in "${TARGETS[@]}"; do
     c-plugin) build_c_plugin "$src" "$tmp" "$extra" 0 ;;
     c-plugin-wasi) build_c_plugin "$src" "$tmp" "$extra" 1 ;;
     as-plugin) build_as_plugin "$src" "$tmp" ;;
+    rust-plugin) build_rust_plugin "$src" "$tmp" ;;
   esac
   [[ -s "$tmp" ]] || die "$name: build produced no output"
   size=$(stat -c %s "$tmp")
@@ -420,6 +481,7 @@ log "toolchains:"
 needs_toolchain c && log "  C:  $("$CC" --version | head -n1) (--target=$C_TARGET${C_SYSROOT_FLAGS[*]:+ ${C_SYSROOT_FLAGS[*]}})"
 needs_toolchain go && log "  Go: $(GOTOOLCHAIN=local "$GO" env GOVERSION)"
 needs_toolchain c-component && log "  jco: $JCO_VERSION, preview2-shim $JCO_SHIM_VERSION ($JCO_DIR)"
+needs_toolchain rust && log "  Rust: $("$DEB_RUSTC" --version), $("$DEB_CARGO" --version) (crates in $CACHE_DIR)"
 needs_toolchain as && log "  AS: assemblyscript $ASC_VERSION, @assemblyscript/wasi-shim $WASI_SHIM_VERSION, @extism/as-pdk $AS_PDK_VERSION ($ASC_DIR)"
 
 if ((CHECK && failed)); then

@@ -126,6 +126,35 @@ describe('Extism plugins under @extism/extism and under mcpkit', () => {
       await same(p, 'call', toolInput(false, tool, args));
   });
 
+  it('rust (the Rust PDK): the tool list, answers, config, vars and tool errors', async () => {
+    const p = await pair(
+      'rust',
+      'environment:\n  allow:\n    - key: GREETING\n',
+      {
+        useWasi: false,
+        // It imports hyper-mcp's functions; the calls compared use none.
+        functions: {
+          'extism:host/user': {
+            notify_progress: () => {},
+            notify_logging_message: () => {},
+            list_roots: () => 0n,
+          },
+        },
+      },
+      { GREETING: 'hello' },
+    );
+    await same(p, 'list_tools', JSON.stringify({ context: {} }));
+    for (const [tool, args] of [
+      ['word_count', { text: 'a b\u00a0c é😀 d' }],
+      ['visits', {}],
+      ['visits', {}],
+      ['config', { key: 'GREETING' }],
+      ['config', { key: 'missing' }],
+      ['nope', {}],
+    ] as const)
+      await same(p, 'call_tool', toolInput(true, tool, args));
+  });
+
   it('state: config, vars kept between calls, tool errors', async () => {
     const p = await pair(
       'state',

@@ -151,6 +151,42 @@ describe('Extism plugins in the sandbox', () => {
     assert.match(text(bad), /cannot unmarshal string/);
   });
 
+  it('runs a Rust PDK plugin: JSON in and out, config as allowed, vars, logs and progress', async () => {
+    const s = await sandbox(
+      'rust',
+      policy('version: "1.0"\nenvironment:\n  allow:\n    - key: GREETING\n'),
+      { config: { GREETING: 'hi', SECRET: 'no' } },
+    );
+    assert.equal(text(await tool(s, 'word_count', { text: ' one two\tthree\n' })), '3 words');
+    assert.equal(text(await tool(s, 'visits', {})), 'visit 1');
+    assert.equal(text(await tool(s, 'visits', {})), 'visit 2');
+    assert.equal(new TextDecoder().decode(s.vars.get('visits')), '2');
+    assert.equal(text(await tool(s, 'config', { key: 'GREETING' })), 'hi');
+    const secret = await tool(s, 'config', { key: 'SECRET' });
+    assert.equal(secret.isError, true);
+    assert.equal(text(secret), 'no config `SECRET`');
+    // Settled on this thread: its logs and progress come with the result.
+    const r = await s.call(
+      'call_tool',
+      JSON.stringify({ context: {}, request: { name: 'steps', arguments: {} } }),
+    );
+    assert.equal(JSON.parse(decoder.decode(r.output)).content[0].text, 'done');
+    assert.deepEqual(r.logs, [
+      { level: 'info', text: 'steps: starting' },
+      { level: 'notice', text: 'rust: steps: done' },
+    ]);
+    assert.deepEqual(r.progress, [
+      { progress: 1, total: 2 },
+      { progress: 2, total: 2 },
+    ]);
+    // The PDK's error for a bad argument is the call's.
+    await assert.rejects(tool(s, 'word_count', {}), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'plugin-failed');
+      assert.match(e.message, /the argument `text` must be a string/);
+      return true;
+    });
+  });
+
   it('a function that is not exported is refused by name', async () => {
     const s = await sandbox('hello');
     await assert.rejects(s.call('nope'), /exports no `nope` function/);
@@ -248,6 +284,21 @@ network:
       [],
       'the other server was never reached',
     );
+  });
+
+  it('lets a Rust PDK plugin reach the allowed host and nothing else', async () => {
+    const s = await sandbox('rust', doc());
+    hits.length = 0;
+    assert.equal(
+      text(await tool(s, 'fetch', { url: `http://127.0.0.1:${allowedPort}/from-rust` })),
+      '201 got GET /from-rust ',
+    );
+    for (const url of [
+      `http://127.0.0.1:${otherPort}/direct`,
+      `http://127.0.0.1:${allowedPort}/redirect`,
+    ])
+      await assert.rejects(tool(s, 'fetch', { url }), /HTTP request to .* failed/);
+    assert.deepEqual(hits, ['allowed GET /from-rust', 'allowed GET /redirect']);
   });
 
   it('a plugin without a network grant makes no request at all', async () => {

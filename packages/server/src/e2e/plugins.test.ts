@@ -89,6 +89,12 @@ describe('a hyper-mcp configuration served by mcpkit', () => {
           url: pluginPath('fetch'),
           runtime_config: { allowed_hosts: ['127.0.0.1'] },
         },
+        // Made with the Rust PDK; its `fetch` clashes with the plugin above.
+        {
+          name: 'rust',
+          url: pluginPath('rust'),
+          runtime_config: { allowed_hosts: ['127.0.0.1'], env_vars: { GREETING: 'hi' } },
+        },
       ],
     };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
@@ -118,8 +124,28 @@ describe('a hyper-mcp configuration served by mcpkit', () => {
       ['fetch', 'plugin'],
       ['files', 'plugin'],
       ['hello', 'plugin'],
+      ['rust', 'plugin'],
       ['state', 'plugin'],
     ]);
+  });
+
+  it('serves a Rust PDK plugin, its clashing tool under its id', async () => {
+    const { tools } = await conn.client.listTools();
+    // The plugin listed first in the configuration keeps the name.
+    const rustFetch = toolNamed(tools, 'rust__fetch');
+    assert.equal(rustFetch.description, 'GETs a URL and says what came back');
+    assert.notEqual(toolNamed(tools, 'fetch').description, rustFetch.description);
+    assert.equal(
+      text(await call(conn, rustFetch.name, { url: `http://127.0.0.1:${port}/r` })),
+      '200 hello from /r',
+    );
+    assert.equal(text(await call(conn, 'word_count', { text: 'one two three' })), '3 words');
+    assert.equal(text(await call(conn, 'visits')), 'visit 1');
+    assert.equal(text(await call(conn, 'visits')), 'visit 2');
+    assert.equal(text(await call(conn, 'config', { key: 'GREETING' })), 'hi');
+    const secret = await call(conn, 'config', { key: 'API_TOKEN' });
+    assert.equal(secret.isError, true);
+    assert.doesNotMatch(text(secret), /server-secret/);
   });
 
   it('calls them, the answers as the plugins made them', async () => {
