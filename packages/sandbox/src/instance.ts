@@ -17,7 +17,7 @@ import {
   type PluginOutcome,
 } from './extism/kernel.js';
 import { type HostCallContext, type HostModule, hostImports } from './host-module.js';
-import { METER_EXPORT } from './meter.js';
+import { METER_EXPORT, METER_PAGES } from './meter.js';
 import { StorageGate } from './storage-gate.js';
 import { type Violation, violation } from './violation.js';
 import { Cancelled, GuestAbort, OutputLimitExceeded, ProcExit, Unsettled } from './wasi/aborts.js';
@@ -208,6 +208,9 @@ function snapshot(
   memory: WebAssembly.Memory,
   reuse: { globals: readonly string[] },
 ): { restore(): boolean } {
+  // A module that sees a memory size of its own (METER_PAGES) can be reset
+  // after its memory grew: the pages past its image are zeroed.
+  const growable = instance.exports[METER_PAGES] instanceof WebAssembly.Global;
   const bytes = new Uint8Array(memory.buffer.slice(0));
   // Runs of all-zero pages are put back with a fill, which is cheaper than a copy.
   const zero = zeroPages(bytes);
@@ -219,8 +222,11 @@ function snapshot(
   });
   return {
     restore() {
-      if (memory.buffer.byteLength !== bytes.length) return false;
+      const size = memory.buffer.byteLength;
+      if (size !== bytes.length && !(growable && size - bytes.length <= RESET_GROWN_BYTES))
+        return false;
       const now = new Uint8Array(memory.buffer);
+      if (size > bytes.length) now.fill(0, bytes.length);
       let at = 0;
       for (const [start, end] of zero) {
         if (start > at) now.set(bytes.subarray(at, start), at);
@@ -233,6 +239,12 @@ function snapshot(
     },
   };
 }
+
+/**
+ * Most memory an instance may have grown by and still be reset: kept, zeroed,
+ * past the size the guest sees (as the kernel keeps a heap of up to 1 MiB).
+ */
+const RESET_GROWN_BYTES = 1024 * 1024;
 
 const RUN_PAGE = 4096;
 
@@ -316,11 +328,15 @@ export function prepareInstance(
   const imports: WebAssembly.Imports = { [WASI_MODULE]: wasi.imports };
   const wasiInUse = usesWasi(module);
   let memory: WebAssembly.Memory | undefined;
+  // The linear memory the guest has: the size it sees when that is its own
+  // (a reset instance may hold zeroed pages past it), else the memory's.
+  let pages: WebAssembly.Global | undefined;
+  const linear = () => (pages ? (pages.value as number) * 65536 : (memory?.buffer.byteLength ?? 0));
   const kernel = isPluginModule(module)
     ? new Kernel({
         memoryLimit: env.memoryLimit ?? Number.MAX_SAFE_INTEGER,
         maxOutput,
-        linearBytes: () => memory?.buffer.byteLength ?? 0,
+        linearBytes: () => linear(),
         ...(env.call ? { call: env.call } : {}),
         ...(env.trial ? { trial: true } : {}),
       })
@@ -363,7 +379,9 @@ export function prepareInstance(
   }
   // Setting up took more than a trial may spend: the call runs in a worker.
   const initUnsettled = linkError instanceof InitUnsettled ? linkError.message : undefined;
-  const initialBytes = memory?.buffer.byteLength ?? 0;
+  if (instance?.exports[METER_PAGES] instanceof WebAssembly.Global)
+    pages = instance.exports[METER_PAGES] as WebAssembly.Global;
+  const initialBytes = linear();
   let used = false;
   const image = env.reuse && instance && memory ? snapshot(instance, memory, env.reuse) : undefined;
 
@@ -396,7 +414,7 @@ export function prepareInstance(
       kernel?.bind(request.stdin, request.plugin ?? NO_PLUGIN_CALL, hooks.plugin);
       const outcome = (exitCode: number, error?: RunError, returned?: number): RunOutcome => {
         // A plugin's kernel heap counts with its linear memory.
-        const bytes = (memory?.buffer.byteLength ?? 0) + (kernel?.heapBytes ?? 0);
+        const bytes = linear() + (kernel?.heapBytes ?? 0);
         const exhausted =
           nearLimit(bytes, initialBytes, env.memoryLimit) || kernel?.exhausted === true;
         let err = atLimit(error, exhausted);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compiledPolicyOf, prepareInstance, type RunOutcome } from './instance.js';
-import { METER_EXPORT, METER_OFF_THREAD_BYTES, meter, meterAsync } from './meter.js';
+import { METER_EXPORT, METER_OFF_THREAD_BYTES, METER_PAGES, meter, meterAsync } from './meter.js';
 import { loadModule } from './module.js';
 import { GUESTS, policy, tempDir, wat } from './testing.js';
 
@@ -99,6 +99,34 @@ describe('meter', () => {
     const bytes = await wat(`(module (func (export "run") ${body}))`);
     assert.ok(fuelLeft(bytes, 1000) < 0);
     assert.ok(fuelLeft(bytes, 3000) >= 0);
+  });
+
+  it('gives a module with memory of its own the size it grew to, growing the memory only past what it has', async () => {
+    const m = meter(
+      await wat(`(module (memory 1 4)
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+        (func (export "size") (result i32) (memory.size)))`),
+      1_000_000,
+    );
+    assert.ok(m.ok && m.memoryImported && m.pagesOwn);
+    assert.ok(m.globals.includes(METER_PAGES));
+    // A memory as a reset instance has it: three pages, one of them the module's.
+    const memory = new WebAssembly.Memory({ initial: 3, maximum: 4 });
+    const i = new WebAssembly.Instance(new WebAssembly.Module(m.bytes as Uint8Array<ArrayBuffer>), {
+      __mcpkit: { memory },
+    });
+    const grow = i.exports.grow as (n: number) => number;
+    const size = i.exports.size as () => number;
+    const pages = () => memory.buffer.byteLength / 65536;
+    assert.equal(size(), 1);
+    assert.equal(grow(1), 1);
+    assert.deepEqual([size(), pages()], [2, 3], 'within what it has, only its size moves');
+    assert.equal(grow(2), 2);
+    assert.deepEqual([size(), pages()], [4, 4], 'past it, the memory grows by what is missing');
+    assert.equal(grow(1), -1, "past the memory's maximum");
+    assert.equal(grow(-1), -1, 'past 65536 pages, without wrapping');
+    assert.equal(grow(0), 4);
+    assert.deepEqual([size(), pages()], [4, 4]);
   });
 
   it('leaves modules it does not understand unmetered, saying why', async () => {

@@ -16,6 +16,16 @@
 // (`unreachable`), which wasm code cannot catch. Nothing else moves: no
 // function, global or type index changes, every other byte is copied.
 //
+// A module with one memory of its own gets it from the host (METER_MEMORY)
+// and sees a size of its own: `memory.size` reads a global (METER_PAGES),
+// and `memory.grow` moves it, growing the memory itself only past what it
+// already has. An instance whose memory grew in a call can then be reset
+// to how it was made: its image put back, the pages past it zeroed, the
+// size it sees set back, instead of being thrown away (allocators such as
+// Rust's and wasi-libc's grow memory on the first allocation of every
+// call). Pages past the size it sees are zero at every reset, and reading
+// them gives nothing of an earlier call.
+//
 // Written here rather than with binaryen, which has no metering pass and
 // would re-encode the whole module: this must put checks exactly where the
 // rule above says and leave the rest alone. What it does not understand
@@ -47,6 +57,9 @@ export const METER_MEMORY = Object.freeze({ module: '__mcpkit', name: 'memory' }
 /** Prefix of the exports that give the host each mutable global (suffix: its index). */
 export const GLOBAL_EXPORT_PREFIX = '__mcpkit_global_';
 
+/** The export of the memory size, in pages, a metered module with memory of its own sees. */
+export const METER_PAGES = '__mcpkit_pages';
+
 export interface MeteredCopy {
   bytes: Uint8Array;
   /** The module's memory is imported from METER_MEMORY. */
@@ -58,8 +71,13 @@ export interface MeteredCopy {
    * cannot see.
    */
   resettable: boolean;
-  /** Export names of the mutable globals the module defines. */
+  /**
+   * Export names of the mutable globals to restore on a reset: the module's
+   * own, and METER_PAGES when the memory's size is its own.
+   */
   globals: string[];
+  /** `memory.size` and `memory.grow` work on METER_PAGES (see above). */
+  pagesOwn: boolean;
 }
 
 export type Metered = ({ ok: true } & MeteredCopy) | { ok: false; reason: string };
@@ -227,7 +245,18 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
     : undefined;
   if (f.exportNames.has(METER_EXPORT)) throw new Unsupported(`an export named ${METER_EXPORT}`);
   const fuel = f.globals;
-  const fuelGlobal = Uint8Array.from([0x7f, 0x01, 0x41, ...sleb(budget), 0x0b]);
+  const i32Global = (value: number) => Uint8Array.from([0x7f, 0x01, 0x41, ...sleb(value), 0x0b]);
+  // The size its memory has as it sees it, and a scratch global for a grow.
+  const pagesOwn = moveMemory;
+  if (pagesOwn && f.exportNames.has(METER_PAGES))
+    throw new Unsupported(`an export named ${METER_PAGES}`);
+  const pages = fuel + 1;
+  const globalsAdded = [
+    i32Global(budget),
+    ...(pagesOwn
+      ? [i32Global(readLimits(new Reader(f.definedMemories[0]!, 0)).min), i32Global(0)]
+      : []),
+  ];
   const globalExport = (exportName: string, index: number) =>
     concat([encodeName(exportName), Uint8Array.from([0x03, ...uleb(index)])]);
   const globals = f.mutableGlobals.map((i) => `${GLOBAL_EXPORT_PREFIX}${i}`);
@@ -236,7 +265,9 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
   const exportsAdded = [
     globalExport(METER_EXPORT, fuel),
     ...f.mutableGlobals.map((i, k) => globalExport(globals[k]!, i)),
+    ...(pagesOwn ? [globalExport(METER_PAGES, pages)] : []),
   ];
+  const sizing = pagesOwn ? { pages: uleb(pages), delta: uleb(pages + 1) } : undefined;
   hiddenState = false;
 
   const out: Uint8Array[] = [bytes.subarray(0, 8)];
@@ -253,7 +284,7 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
       placedImport = true;
     }
     if (!placedGlobal && nextRank > rank(6)) {
-      emit(6, 1, [fuelGlobal]);
+      emit(6, globalsAdded.length, globalsAdded);
       placedGlobal = true;
     }
     if (!placedExport && nextRank > rank(7)) {
@@ -272,7 +303,7 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
       // Its only memory is now imported: the section goes.
     } else if (s.id === 6 || s.id === 7) {
       const count = r.u32();
-      const added = s.id === 6 ? [fuelGlobal] : exportsAdded;
+      const added = s.id === 6 ? globalsAdded : exportsAdded;
       emit(s.id, count + added.length, [bytes.subarray(r.pos, s.end), ...added]);
       if (s.id === 6) placedGlobal = true;
       else placedExport = true;
@@ -283,7 +314,7 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
         const size = r.u32();
         const params = f.params[f.functionTypes[i]!];
         if (params === undefined) throw new Error(`function ${i} has no type`);
-        bodies.push(meterBody(bytes.subarray(r.pos, r.pos + size), params, fuel));
+        bodies.push(meterBody(bytes.subarray(r.pos, r.pos + size), params, fuel, sizing));
         r.pos += size;
       }
       emit(10, count, bodies);
@@ -296,7 +327,8 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
     bytes: concat(out),
     memoryImported: moveMemory,
     resettable: !hiddenState && !f.opaqueGlobals,
-    globals,
+    globals: pagesOwn ? [...globals, METER_PAGES] : globals,
+    pagesOwn,
   };
 }
 
@@ -307,6 +339,10 @@ enum Op {
   Boundary,
   /** Bulk memory or table operation; its length is on top of the stack. */
   Bulk,
+  /** `memory.size` of memory 0. */
+  MemorySize,
+  /** `memory.grow` of memory 0. */
+  MemoryGrow,
 }
 
 function memarg(r: Reader): void {
@@ -351,8 +387,9 @@ export function instruction(r: Reader): Op {
     r.u32();
     if (code === 0x26) hiddenState = true;
   } else if (code >= 0x28 && code <= 0x3e) memarg(r);
-  else if (code === 0x3f || code === 0x40) r.u32();
-  else if (code === 0x41 || code === 0x42) r.skipLeb();
+  else if (code === 0x3f || code === 0x40) {
+    if (r.u32() === 0) op = code === 0x3f ? Op.MemorySize : Op.MemoryGrow;
+  } else if (code === 0x41 || code === 0x42) r.skipLeb();
   else if (code === 0x43) r.pos += 4;
   else if (code === 0x44) r.pos += 8;
   else if (code === 0xd0) r.skipLeb();
@@ -446,7 +483,71 @@ function charge(out: Out, fuel: readonly number[], amount: readonly number[]): v
 }
 const CHECK = [0x41, 0, 0x48, 0x04, 0x40, 0, 0x0b];
 
-function meterBody(body: Uint8Array, params: number, fuelIndex: number): Uint8Array {
+/**
+ * `memory.grow` against the size the module sees (`pages`), with the
+ * requested pages in `delta`: within the memory it has, only the size moves;
+ * past it the memory grows by what is missing. As an engine's grow: the old
+ * size, or -1 (nothing changed) past 65536 pages or when the memory cannot
+ * grow. Sizes are added in i64, so no request wraps around.
+ */
+function growAgainstPages(pages: readonly number[], delta: readonly number[]): number[] {
+  const get = (g: readonly number[]) => [0x23, ...g];
+  const wanted = [...get(pages), 0xad, ...get(delta), 0xad, 0x7c]; // i64 pages + delta
+  const grown = [...get(pages), ...get(delta), 0x6a, 0x24, ...pages]; // pages += delta
+  return [
+    0x24,
+    ...delta,
+    ...wanted,
+    0x3f,
+    0x00,
+    0xad,
+    0x58, // <= memory.size (i64.le_u)
+    0x04,
+    0x7f,
+    ...get(pages),
+    ...grown,
+    0x05,
+    ...wanted,
+    0x42,
+    0x80,
+    0x80,
+    0x04,
+    0x56, // > 65536 (i64.gt_u)
+    0x04,
+    0x7f,
+    0x41,
+    0x7f,
+    0x05,
+    ...get(pages),
+    ...get(delta),
+    0x6a,
+    0x3f,
+    0x00,
+    0x6b, // pages + delta - memory.size
+    0x40,
+    0x00,
+    0x41,
+    0x7f,
+    0x46, // memory.grow(...) == -1
+    0x04,
+    0x7f,
+    0x41,
+    0x7f,
+    0x05,
+    ...get(pages),
+    ...grown,
+    0x0b,
+    0x0b,
+    0x0b,
+  ];
+}
+
+function meterBody(
+  body: Uint8Array,
+  params: number,
+  fuelIndex: number,
+  sizing?: { pages: number[]; delta: number[] },
+): Uint8Array {
   const r = new Reader(body, 0);
   const groups = r.u32();
   const groupsStart = r.pos;
@@ -490,10 +591,16 @@ function meterBody(body: Uint8Array, params: number, fuelIndex: number): Uint8Ar
     charge(out, fuel, [0x41, ...sleb(n)]);
   };
   regionFrom(0);
+  const grow = sizing ? growAgainstPages(sizing.pages, sizing.delta) : [];
   for (let i = 0; i < count; i++) {
     const op = ops[i];
     if (op === Op.Plain) continue;
-    if (op === Op.Bulk) {
+    if (op === Op.MemorySize || op === Op.MemoryGrow) {
+      if (!sizing) continue;
+      out.bytes(body.subarray(copied, starts[i]));
+      copied = starts[i + 1]!;
+      out.bytes(op === Op.MemorySize ? [0x23, ...sizing.pages] : grow);
+    } else if (op === Op.Bulk) {
       out.bytes(body.subarray(copied, starts[i]));
       copied = starts[i]!;
       // The length is on top of the stack: keep it there and charge it.

@@ -55,6 +55,33 @@ describe('trial runs', () => {
     }
   });
 
+  it('give every call a memory as made, also after a call grew it: its size, and nothing in the pages it grew', async () => {
+    // Prints the size it sees, what growing by one page gives, and whether
+    // that page held anything; then writes into it and grows once more.
+    const sb = await box(
+      await wat(`(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 8)
+  (data (i32.const 100) "s g b\\n")
+  (func (export "_start")
+    (i32.store8 (i32.const 100) (i32.add (i32.const 48) (memory.size)))
+    (i32.store8 (i32.const 102) (i32.add (i32.const 48) (memory.grow (i32.const 1))))
+    (i32.store8 (i32.const 104) (i32.add (i32.const 48) (i32.ne (i32.load8_u (i32.const 65600)) (i32.const 0))))
+    (i32.store8 (i32.const 65600) (i32.const 88))
+    (drop (memory.grow (i32.const 2)))
+    (i32.store8 (i32.const 196700) (i32.const 88))
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`),
+    );
+    assert.deepEqual(sb.trial, { enabled: true });
+    for (let i = 0; i < 4; i++) {
+      const r = await sb.run();
+      assert.equal(decoder.decode(r.stdout), '1 1 0\n', `call ${i + 1}`);
+      assert.equal(r.memoryBytes, 4 * 65536, `call ${i + 1}`);
+    }
+  });
+
   it('give every call its descriptors as new: stdout closed by one call is open in the next', async () => {
     const sb = await box(
       await wat(`(module
