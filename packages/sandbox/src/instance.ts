@@ -211,9 +211,17 @@ function snapshot(
   // A module that sees a memory size of its own (METER_PAGES) can be reset
   // after its memory grew: the pages past its image are zeroed.
   const growable = instance.exports[METER_PAGES] instanceof WebAssembly.Global;
-  const bytes = new Uint8Array(memory.buffer.slice(0));
-  // Runs of all-zero pages are put back with a fill, which is cheaper than a copy.
-  const zero = zeroPages(bytes);
+  // The image as runs of zero pages, put back with a fill, and copies of
+  // what lies between them (a stack region of zeros costs nothing to keep).
+  const live = new Uint8Array(memory.buffer);
+  const length = live.length;
+  const zero = zeroPages(live);
+  const parts: Array<{ at: number; bytes: Uint8Array }> = [];
+  let from = 0;
+  for (const [start, end] of [...zero, [length, length] as [number, number]]) {
+    if (start > from) parts.push({ at: from, bytes: live.slice(from, start) });
+    from = end;
+  }
   const globals = [METER_EXPORT, ...reuse.globals].map((name) => {
     const g = instance.exports[name];
     if (!(g instanceof WebAssembly.Global))
@@ -223,17 +231,11 @@ function snapshot(
   return {
     restore() {
       const size = memory.buffer.byteLength;
-      if (size !== bytes.length && !(growable && size - bytes.length <= RESET_GROWN_BYTES))
-        return false;
+      if (size !== length && !(growable && size - length <= RESET_GROWN_BYTES)) return false;
       const now = new Uint8Array(memory.buffer);
-      if (size > bytes.length) now.fill(0, bytes.length);
-      let at = 0;
-      for (const [start, end] of zero) {
-        if (start > at) now.set(bytes.subarray(at, start), at);
-        now.fill(0, start, end);
-        at = end;
-      }
-      if (at < bytes.length) now.set(bytes.subarray(at), at);
+      if (size > length) now.fill(0, length);
+      for (const [start, end] of zero) now.fill(0, start, end);
+      for (const part of parts) now.set(part.bytes, part.at);
       for (const { g, value } of globals) g.value = value;
       return true;
     },

@@ -214,6 +214,8 @@ export class Kernel {
   /** The guarded module's globals (grow-guard.ts): the pages its memory may have, and whether a grow was refused. */
   #growLimit: WebAssembly.Global | undefined;
   #growRefused: WebAssembly.Global | undefined;
+  /** What #growLimit was last set to (a global's setter costs more than this check). */
+  #growPages = -1;
 
   constructor(options: KernelOptions) {
     this.#o = options;
@@ -235,9 +237,11 @@ export class Kernel {
   /** The heap's size changed: move the linear memory's share of the limit. */
   #heapMoved(): void {
     if (!this.#growLimit) return;
-    const pages = Math.floor((this.#o.memoryLimit - (this.#top - BASE)) / PAGE);
     // An i32 read unsigned: past 65536 pages the memory's own maximum decides.
-    this.#growLimit.value = Math.min(pages, 65536);
+    const pages = Math.min(Math.floor((this.#o.memoryLimit - (this.#top - BASE)) / PAGE), 65536);
+    if (pages === this.#growPages) return;
+    this.#growPages = pages;
+    this.#growLimit.value = pages;
   }
 
   /** Set up one call: its input and what it is given. */
@@ -245,7 +249,9 @@ export class Kernel {
     this.#live = live;
     this.#logCount = 0;
     this.#progressCount = 0;
-    // A reused instance starts from an empty heap, as a fresh one does.
+    // A reused instance starts from an empty heap, as a fresh one does (and
+    // its globals as made: what the grow limit was last set to is unknown).
+    this.#growPages = -1;
     this.#clearHeap();
     this.#status = 0;
     this.#headers = [];
@@ -255,7 +261,6 @@ export class Kernel {
     if (this.#changed.size > 0) this.#changed = new Set();
     if (this.#progress.length > 0) this.#progress = [];
     this.#exhausted = false;
-    if (this.#growRefused) this.#growRefused.value = 0;
     this.#call = call;
     this.#input = input;
     this.#inputView = new DataView(input.buffer, input.byteOffset, input.byteLength);
