@@ -23,7 +23,28 @@
 import { instruction, METER_OFF_THREAD_BYTES, valtype } from './meter.js';
 import { oneShot } from './one-shot-worker.js';
 import type { RewriteJob } from './rewrite-worker.js';
-import { concat, encodeName, Reader, type Section, sections, uleb } from './wasm-binary.js';
+import {
+  concat,
+  encodeName,
+  Reader,
+  readImports,
+  type Section,
+  sections,
+  uleb,
+} from './wasm-binary.js';
+import {
+  ELSE,
+  END,
+  globalGet,
+  globalSet,
+  I64_ADD,
+  I64_EXTEND_I32_U,
+  I64_GT_U,
+  IF_I32,
+  i32Const,
+  MEMORY_GROW,
+  MEMORY_SIZE,
+} from './wasm-code.js';
 
 /** Pages the linear memory may have (unsigned); the host sets it. */
 export const GROW_LIMIT_EXPORT = '__mcpkit_grow_limit';
@@ -67,31 +88,10 @@ function countGlobals(bytes: Uint8Array, list: readonly Section[]): number {
   let n = 0;
   for (const s of list) {
     const r = new Reader(bytes, s.body, s.end);
-    if (s.id === 2) {
-      for (let i = r.u32(); i > 0; i--) {
-        r.name();
-        r.name();
-        const kind = r.byte();
-        if (kind === 3) {
-          r.byte();
-          r.byte();
-          n++;
-        } else if (kind === 0 || kind === 4) r.u32();
-        else if (kind === 1) {
-          r.byte();
-          limits(r);
-        } else if (kind === 2) limits(r);
-        else throw new Error(`import kind ${kind}`);
-      }
-    } else if (s.id === GLOBAL_SECTION) n += r.u32();
+    if (s.id === 2) n += readImports(r).filter((e) => e.kind === 3).length;
+    else if (s.id === GLOBAL_SECTION) n += r.u32();
   }
   return n;
-}
-
-function limits(r: Reader): void {
-  const flags = r.byte();
-  r.u32();
-  if (flags & 1) r.u32();
 }
 
 function exportNames(bytes: Uint8Array, s: Section): string[] {
@@ -124,33 +124,24 @@ function rewrite(bytes: Uint8Array): Uint8Array | undefined {
     concat([encodeName(name), Uint8Array.from([0x03, ...index])]);
   const exports = [exportOf(GROW_LIMIT_EXPORT, limit), exportOf(GROW_REFUSED_EXPORT, refused)];
   const guard = Uint8Array.from([
-    0x24,
-    ...delta, // global.set $delta
-    0x23,
-    ...delta,
-    0xad, // global.get $delta; i64.extend_i32_u
-    0x3f,
-    0x00,
-    0xad, // memory.size; i64.extend_i32_u
-    0x7c, // i64.add
-    0x23,
-    ...limit,
-    0xad, // global.get $limit; i64.extend_i32_u
-    0x56, // i64.gt_u
-    0x04,
-    0x7f, // if (result i32)
-    0x41,
-    0x01,
-    0x24,
-    ...refused, // $refused = 1
-    0x41,
-    0x7f, // -1
-    0x05, // else
-    0x23,
-    ...delta,
-    0x40,
-    0x00, // memory.grow $delta
-    0x0b, // end
+    ...globalSet(delta),
+    // memory.size + delta > limit, unsigned, in i64
+    ...globalGet(delta),
+    I64_EXTEND_I32_U,
+    ...MEMORY_SIZE,
+    I64_EXTEND_I32_U,
+    I64_ADD,
+    ...globalGet(limit),
+    I64_EXTEND_I32_U,
+    I64_GT_U,
+    ...IF_I32,
+    ...i32Const(1),
+    ...globalSet(refused),
+    ...i32Const(-1),
+    ELSE,
+    ...globalGet(delta),
+    ...MEMORY_GROW,
+    END,
   ]);
 
   const out: Uint8Array[] = [bytes.subarray(0, 8)];

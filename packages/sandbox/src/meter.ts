@@ -44,6 +44,25 @@ import {
   sleb,
   uleb,
 } from './wasm-binary.js';
+import {
+  ELSE,
+  END,
+  type GlobalIndex,
+  globalGet,
+  globalSet,
+  I32_ADD,
+  I32_EQ,
+  I32_SUB,
+  I64_ADD,
+  I64_EXTEND_I32_U,
+  I64_GT_U,
+  I64_LE_U,
+  IF_I32,
+  i32Const,
+  i64Const,
+  MEMORY_GROW,
+  MEMORY_SIZE,
+} from './wasm-code.js';
 
 /** The export through which the host reads what is left of the budget. */
 export const METER_EXPORT = '__mcpkit_fuel';
@@ -490,55 +509,55 @@ const CHECK = [0x41, 0, 0x48, 0x04, 0x40, 0, 0x0b];
  * size, or -1 (nothing changed) past 65536 pages or when the memory cannot
  * grow. Sizes are added in i64, so no request wraps around.
  */
-function growAgainstPages(pages: readonly number[], delta: readonly number[]): number[] {
-  const get = (g: readonly number[]) => [0x23, ...g];
-  const wanted = [...get(pages), 0xad, ...get(delta), 0xad, 0x7c]; // i64 pages + delta
-  const grown = [...get(pages), ...get(delta), 0x6a, 0x24, ...pages]; // pages += delta
+function growAgainstPages(pages: GlobalIndex, delta: GlobalIndex): number[] {
+  // pages + delta, in i64
+  const wanted = [
+    ...globalGet(pages),
+    I64_EXTEND_I32_U,
+    ...globalGet(delta),
+    I64_EXTEND_I32_U,
+    I64_ADD,
+  ];
+  // the old size, and pages += delta
+  const grown = [
+    ...globalGet(pages),
+    ...globalGet(pages),
+    ...globalGet(delta),
+    I32_ADD,
+    ...globalSet(pages),
+  ];
   return [
-    0x24,
-    ...delta,
+    ...globalSet(delta),
     ...wanted,
-    0x3f,
-    0x00,
-    0xad,
-    0x58, // <= memory.size (i64.le_u)
-    0x04,
-    0x7f,
-    ...get(pages),
+    ...MEMORY_SIZE,
+    I64_EXTEND_I32_U,
+    I64_LE_U,
+    ...IF_I32,
+    // within the memory it has
     ...grown,
-    0x05,
+    ELSE,
     ...wanted,
-    0x42,
-    0x80,
-    0x80,
-    0x04,
-    0x56, // > 65536 (i64.gt_u)
-    0x04,
-    0x7f,
-    0x41,
-    0x7f,
-    0x05,
-    ...get(pages),
-    ...get(delta),
-    0x6a,
-    0x3f,
-    0x00,
-    0x6b, // pages + delta - memory.size
-    0x40,
-    0x00,
-    0x41,
-    0x7f,
-    0x46, // memory.grow(...) == -1
-    0x04,
-    0x7f,
-    0x41,
-    0x7f,
-    0x05,
-    ...get(pages),
+    ...i64Const(65536),
+    I64_GT_U,
+    ...IF_I32,
+    ...i32Const(-1),
+    ELSE,
+    // grow the memory by pages + delta - memory.size
+    ...globalGet(pages),
+    ...globalGet(delta),
+    I32_ADD,
+    ...MEMORY_SIZE,
+    I32_SUB,
+    ...MEMORY_GROW,
+    ...i32Const(-1),
+    I32_EQ,
+    ...IF_I32,
+    ...i32Const(-1),
+    ELSE,
     ...grown,
-    0x0b,
-    0x0b,
-    0x0b,
+    END,
+    END,
+    END,
   ];
 }
 
@@ -599,7 +618,7 @@ function meterBody(
       if (!sizing) continue;
       out.bytes(body.subarray(copied, starts[i]));
       copied = starts[i + 1]!;
-      out.bytes(op === Op.MemorySize ? [0x23, ...sizing.pages] : grow);
+      out.bytes(op === Op.MemorySize ? globalGet(sizing.pages) : grow);
     } else if (op === Op.Bulk) {
       out.bytes(body.subarray(copied, starts[i]));
       copied = starts[i]!;

@@ -195,28 +195,50 @@ export function functionImports(
         types.push({ params, results });
       }
     } else if (id === 2) {
-      for (let n = r.u32(); n > 0; n--) {
-        const module = r.name();
-        const name = r.name();
-        const kind = r.byte();
-        if (kind === 0) {
-          const type = types[r.u32()];
-          if (!type) throw new Error(`import ${module}.${name} names no type`);
-          out.push({ module, name, ...type });
-        } else if (kind === 1) {
-          skipValType(r);
-          readLimits(r);
-        } else if (kind === 2) readLimits(r);
-        else if (kind === 3) {
-          skipValType(r);
-          r.byte();
-        } else if (kind === 4) {
-          r.byte();
-          r.u32();
-        } else throw new Error(`unknown import kind ${kind}`);
+      for (const { module, name, kind, index } of readImports(r)) {
+        if (kind !== 0) continue;
+        const type = types[index!];
+        if (!type) throw new Error(`import ${module}.${name} names no type`);
+        out.push({ module, name, ...type });
       }
       break;
     }
+  }
+  return out;
+}
+
+/** One import: for a function (kind 0) its type's index, for a memory (kind 2) its limits. */
+export interface ImportEntry {
+  readonly module: string;
+  readonly name: string;
+  /** 0 function, 1 table, 2 memory, 3 global, 4 tag. */
+  readonly kind: number;
+  readonly index?: number;
+  readonly limits?: Limits;
+}
+
+/** The entries of the import section whose body `r` is at. */
+export function readImports(r: Reader): ImportEntry[] {
+  const out: ImportEntry[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const module = r.name();
+    const name = r.name();
+    const kind = r.byte();
+    if (kind === 0) out.push({ module, name, kind, index: r.u32() });
+    else if (kind === 1) {
+      skipValType(r);
+      readLimits(r);
+      out.push({ module, name, kind });
+    } else if (kind === 2) out.push({ module, name, kind, limits: readLimits(r) });
+    else if (kind === 3) {
+      skipValType(r);
+      r.byte();
+      out.push({ module, name, kind });
+    } else if (kind === 4) {
+      r.byte();
+      r.u32();
+      out.push({ module, name, kind });
+    } else throw new Error(`unknown import kind ${kind}`);
   }
   return out;
 }
@@ -236,24 +258,7 @@ function scanMemories(bytes: Uint8Array): Array<Limits & { imported: boolean }> 
   for (const { id, body } of sections(bytes)) {
     const r = new Reader(bytes, body);
     if (id === 2) {
-      const count = r.u32();
-      for (let i = 0; i < count; i++) {
-        r.name();
-        r.name();
-        const kind = r.byte();
-        if (kind === 0) r.u32();
-        else if (kind === 1) {
-          skipValType(r);
-          readLimits(r);
-        } else if (kind === 2) out.push({ ...readLimits(r), imported: true });
-        else if (kind === 3) {
-          skipValType(r);
-          r.byte();
-        } else if (kind === 4) {
-          r.byte();
-          r.u32();
-        } else throw new Error(`unknown import kind ${kind}`);
-      }
+      for (const e of readImports(r)) if (e.limits) out.push({ ...e.limits, imported: true });
     } else if (id === 5) {
       const count = r.u32();
       for (let i = 0; i < count; i++) out.push({ ...readLimits(r), imported: false });
