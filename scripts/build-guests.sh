@@ -192,13 +192,21 @@ probe_c() {
   return 1
 }
 
+# apt_install WHAT ELSE PACKAGE...: install Debian's PACKAGEs for WHAT (a
+# toolchain), or die saying what to install (ELSE: what serves instead).
+apt_install() {
+  local what="$1" instead="$2"
+  shift 2
+  ((INSTALL)) || die "no $what; install: $*"
+  command -v apt-get >/dev/null 2>&1 || die "no $what and no apt-get; install $*${instead:+ ($instead)}"
+  log "installing $what: apt-get install $*"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 ensure_c() {
   if probe_c; then return 0; fi
-  ((INSTALL)) || die "no working C toolchain for wasm32-wasi; install: ${APT_PACKAGES[*]}"
-  command -v apt-get >/dev/null 2>&1 || die "no working C toolchain for wasm32-wasi and no apt-get; install clang, lld, wasi-libc and compiler-rt for wasm32 (or wasi-sdk, with WASI_SYSROOT)"
-  log "installing C toolchain: apt-get install ${APT_PACKAGES[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+  apt_install "working C toolchain for wasm32-wasi" "or wasi-sdk, with WASI_SYSROOT" "${APT_PACKAGES[@]}"
   probe_c || die "C toolchain still cannot build for wasm32-wasi after installing ${APT_PACKAGES[*]}"
 }
 
@@ -254,11 +262,7 @@ probe_rust() {
 
 ensure_rust() {
   if probe_rust; then return 0; fi
-  ((INSTALL)) || die "no Rust toolchain for wasm32; install: ${RUST_APT_PACKAGES[*]}"
-  command -v apt-get >/dev/null 2>&1 || die "no Rust toolchain for wasm32 and no apt-get; install Debian's ${RUST_APT_PACKAGES[*]}"
-  log "installing Rust toolchain: apt-get install ${RUST_APT_PACKAGES[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${RUST_APT_PACKAGES[@]}" >/dev/null
+  apt_install "Rust toolchain for wasm32 (Debian's)" "" "${RUST_APT_PACKAGES[@]}"
   probe_rust || die "Rust still cannot build for wasm32 after installing ${RUST_APT_PACKAGES[*]}"
 }
 
