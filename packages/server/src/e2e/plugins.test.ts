@@ -427,6 +427,33 @@ describe('plugins of a hyper-mcp configuration from an OCI registry', () => {
   });
 });
 
+describe("the examples' hyper-mcp configuration", () => {
+  it('serves as it is: C and Rust plugins, with their env_vars and skip_tools', async () => {
+    const dir = tempDir('mcpkit-plugin-example-');
+    const conn = await stdioClient([
+      '--data-dir',
+      join(dir, 'data'),
+      '--hyper-mcp-config',
+      join(ROOT, 'examples', 'plugins', 'hyper-mcp.yaml'),
+    ]);
+    try {
+      const { tools } = await conn.client.listTools();
+      const names = tools.map((t) => t.name);
+      for (const n of ['greet', 'get_config', 'word_count', 'config'])
+        assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+      assert.ok(!names.includes('set_var'));
+      assert.equal(text(await call(conn, 'greet', { name: 'example' })), 'Hello, example!');
+      assert.equal(text(await call(conn, 'word_count', { text: 'a b' })), '2 words');
+      assert.equal(
+        text(await call(conn, 'config', { key: 'GREETING' })),
+        'hello from the configuration',
+      );
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('a hyper-mcp configuration mcpkit cannot honour', () => {
   it('is refused before serving, saying where and what', () => {
     const dir = tempDir('mcpkit-hyper-mcp-bad-');
