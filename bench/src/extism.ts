@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import createPlugin, { type ExtismPluginOptions } from '@extism/extism';
 import { PluginSandbox, WorkerPool } from '@mcpkit/sandbox';
-import { readPolicy } from '@mcpkit/wasm-policy';
+import { type PolicyDocument, readPolicy } from '@mcpkit/wasm-policy';
 import { measureAsync, printTable, type Report, type Row, wantsJson } from './harness.js';
 
 const GUESTS = new URL('../../packages/sandbox/test/guests/', import.meta.url);
@@ -85,7 +85,7 @@ async function benchPlugin(
   p: BenchPlugin,
   quick: boolean,
   pool: WorkerPool,
-  doc: ReturnType<typeof readPolicy>['document'] & object,
+  doc: PolicyDocument,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const bytes = readFileSync(new URL(p.file, GUESTS));

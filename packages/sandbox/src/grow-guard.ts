@@ -20,21 +20,22 @@
 // rest of the module is copied as it is. Written here for the same reasons as
 // the metering (meter.ts), whose instruction decoder it shares.
 
-import { instruction, METER_OFF_THREAD_BYTES, valtype } from './meter.js';
+import { instruction, METER_OFF_THREAD_BYTES, Op, valtype } from './meter.js';
 import { oneShot } from './one-shot-worker.js';
 import type { RewriteJob } from './rewrite-worker.js';
 import {
   concat,
-  encodeName,
   Reader,
   readImports,
   type Section,
+  sectionRank,
   sections,
   uleb,
 } from './wasm-binary.js';
 import {
   ELSE,
   END,
+  globalExport,
   globalGet,
   globalSet,
   I64_ADD,
@@ -44,6 +45,7 @@ import {
   i32Const,
   MEMORY_GROW,
   MEMORY_SIZE,
+  mutableI32,
 } from './wasm-code.js';
 
 /** Pages the linear memory may have (unsigned); the host sets it. */
@@ -54,8 +56,6 @@ export const GROW_REFUSED_EXPORT = '__mcpkit_grow_refused';
 const GLOBAL_SECTION = 6;
 const EXPORT_SECTION = 7;
 const CODE_SECTION = 10;
-/** Sections that come before the global section (type, import, function, table, memory, tag). */
-const BEFORE_GLOBALS = new Set([1, 2, 3, 4, 5, 13]);
 
 /**
  * The guarded copy of `bytes` (a valid core module), or undefined when it
@@ -117,12 +117,11 @@ function rewrite(bytes: Uint8Array): Uint8Array | undefined {
     number[],
     number[],
   ];
-  const i32Global = (init: number) => Uint8Array.of(0x7f, 0x01, 0x41, init & 0x7f, 0x0b);
-  // i32.const 0 and i32.const -1 (0x7f as a signed LEB128).
-  const globals = [i32Global(0), i32Global(-1), i32Global(0)];
-  const exportOf = (name: string, index: number[]) =>
-    concat([encodeName(name), Uint8Array.from([0x03, ...index])]);
-  const exports = [exportOf(GROW_LIMIT_EXPORT, limit), exportOf(GROW_REFUSED_EXPORT, refused)];
+  const globals = [mutableI32(0), mutableI32(-1), mutableI32(0)];
+  const exports = [
+    globalExport(GROW_LIMIT_EXPORT, first + 1),
+    globalExport(GROW_REFUSED_EXPORT, first + 2),
+  ];
   const guard = Uint8Array.from([
     ...globalSet(delta),
     // memory.size + delta > limit, unsigned, in i64
@@ -151,22 +150,20 @@ function rewrite(bytes: Uint8Array): Uint8Array | undefined {
   };
   let placedGlobals = false;
   let placedExports = false;
-  let grows = 0;
-  for (const s of list) {
-    if (s.id !== 0 && !placedGlobals && !BEFORE_GLOBALS.has(s.id) && s.id !== GLOBAL_SECTION) {
+  // A module without a global or export section gets one where it belongs.
+  const placeMissing = (nextRank: number) => {
+    if (!placedGlobals && nextRank > sectionRank(GLOBAL_SECTION)) {
       emit(GLOBAL_SECTION, globals.length, globals);
       placedGlobals = true;
     }
-    if (
-      s.id !== 0 &&
-      !placedExports &&
-      !BEFORE_GLOBALS.has(s.id) &&
-      s.id !== GLOBAL_SECTION &&
-      s.id !== EXPORT_SECTION
-    ) {
+    if (!placedExports && nextRank > sectionRank(EXPORT_SECTION)) {
       emit(EXPORT_SECTION, exports.length, exports);
       placedExports = true;
     }
+  };
+  let grows = 0;
+  for (const s of list) {
+    if (s.id !== 0) placeMissing(sectionRank(s.id));
     const r = new Reader(bytes, s.body, s.end);
     if (s.id === GLOBAL_SECTION || s.id === EXPORT_SECTION) {
       const count = r.u32();
@@ -190,8 +187,7 @@ function rewrite(bytes: Uint8Array): Uint8Array | undefined {
       out.push(bytes.subarray(s.start, s.end));
     }
   }
-  if (!placedGlobals) emit(GLOBAL_SECTION, globals.length, globals);
-  if (!placedExports) emit(EXPORT_SECTION, exports.length, exports);
+  placeMissing(Number.POSITIVE_INFINITY);
   // A module that never grows its memory needs no guard.
   return grows === 0 ? bytes : concat(out);
 }
@@ -207,9 +203,7 @@ function guardBody(body: Uint8Array, guard: Uint8Array): Uint8Array {
   let copied = 0;
   while (r.pos < body.length) {
     const at = r.pos;
-    const code = body[at];
-    instruction(r);
-    if (code === 0x40 && new Reader(body, at + 1).u32() === 0) {
+    if (instruction(r) === Op.MemoryGrow) {
       chunks.push(body.subarray(copied, at), guard);
       copied = r.pos;
     }

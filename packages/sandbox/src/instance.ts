@@ -207,10 +207,8 @@ function snapshot(
   instance: WebAssembly.Instance,
   memory: WebAssembly.Memory,
   reuse: { globals: readonly string[] },
+  growable: boolean,
 ): { restore(): boolean } {
-  // A module that sees a memory size of its own (METER_PAGES) can be reset
-  // after its memory grew: the pages past its image are zeroed.
-  const growable = instance.exports[METER_PAGES] instanceof WebAssembly.Global;
   // The image as runs of zero pages, put back with a fill, and copies of
   // what lies between them (a stack region of zeros costs nothing to keep).
   const live = new Uint8Array(memory.buffer);
@@ -338,7 +336,7 @@ export function prepareInstance(
     ? new Kernel({
         memoryLimit: env.memoryLimit ?? Number.MAX_SAFE_INTEGER,
         maxOutput,
-        linearBytes: () => linear(),
+        linearBytes: linear,
         ...(env.call ? { call: env.call } : {}),
         ...(env.trial ? { trial: true } : {}),
       })
@@ -385,7 +383,12 @@ export function prepareInstance(
     pages = instance.exports[METER_PAGES] as WebAssembly.Global;
   const initialBytes = linear();
   let used = false;
-  const image = env.reuse && instance && memory ? snapshot(instance, memory, env.reuse) : undefined;
+  // A module that sees a memory size of its own can be reset after its
+  // memory grew: the pages past its image are zeroed.
+  const image =
+    env.reuse && instance && memory
+      ? snapshot(instance, memory, env.reuse, pages !== undefined)
+      : undefined;
 
   return {
     ...(image

@@ -40,6 +40,7 @@ import {
   Reader,
   readLimits,
   type Section,
+  sectionRank,
   sections,
   sleb,
   uleb,
@@ -48,6 +49,7 @@ import {
   ELSE,
   END,
   type GlobalIndex,
+  globalExport,
   globalGet,
   globalSet,
   I32_ADD,
@@ -62,6 +64,7 @@ import {
   i64Const,
   MEMORY_GROW,
   MEMORY_SIZE,
+  mutableI32,
 } from './wasm-code.js';
 
 /** The export through which the host reads what is left of the budget. */
@@ -95,17 +98,11 @@ export interface MeteredCopy {
    * own, and METER_PAGES when the memory's size is its own.
    */
   globals: string[];
-  /** `memory.size` and `memory.grow` work on METER_PAGES (see above). */
-  pagesOwn: boolean;
 }
 
 export type Metered = ({ ok: true } & MeteredCopy) | { ok: false; reason: string };
 
 class Unsupported extends Error {}
-
-/** Section ids in the order a module must have them (custom sections aside). */
-const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
-const rank = (id: number) => ORDER.indexOf(id);
 
 /** Value types of the MVP, SIMD and reference types; anything else is a GC type. */
 const VALTYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
@@ -264,20 +261,17 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
     : undefined;
   if (f.exportNames.has(METER_EXPORT)) throw new Unsupported(`an export named ${METER_EXPORT}`);
   const fuel = f.globals;
-  const i32Global = (value: number) => Uint8Array.from([0x7f, 0x01, 0x41, ...sleb(value), 0x0b]);
   // The size its memory has as it sees it, and a scratch global for a grow.
   const pagesOwn = moveMemory;
   if (pagesOwn && f.exportNames.has(METER_PAGES))
     throw new Unsupported(`an export named ${METER_PAGES}`);
   const pages = fuel + 1;
   const globalsAdded = [
-    i32Global(budget),
+    mutableI32(budget),
     ...(pagesOwn
-      ? [i32Global(readLimits(new Reader(f.definedMemories[0]!, 0)).min), i32Global(0)]
+      ? [mutableI32(readLimits(new Reader(f.definedMemories[0]!, 0)).min), mutableI32(0)]
       : []),
   ];
-  const globalExport = (exportName: string, index: number) =>
-    concat([encodeName(exportName), Uint8Array.from([0x03, ...uleb(index)])]);
   const globals = f.mutableGlobals.map((i) => `${GLOBAL_EXPORT_PREFIX}${i}`);
   if (globals.some((g) => f.exportNames.has(g)))
     throw new Unsupported(`an export named like ${GLOBAL_EXPORT_PREFIX}<n>`);
@@ -298,21 +292,21 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
   let placedGlobal = false;
   let placedExport = false;
   const placeMissing = (nextRank: number) => {
-    if (!placedImport && nextRank > rank(2)) {
+    if (!placedImport && nextRank > sectionRank(2)) {
       emit(2, 1, [memoryImport!]);
       placedImport = true;
     }
-    if (!placedGlobal && nextRank > rank(6)) {
+    if (!placedGlobal && nextRank > sectionRank(6)) {
       emit(6, globalsAdded.length, globalsAdded);
       placedGlobal = true;
     }
-    if (!placedExport && nextRank > rank(7)) {
+    if (!placedExport && nextRank > sectionRank(7)) {
       emit(7, exportsAdded.length, exportsAdded);
       placedExport = true;
     }
   };
   for (const s of list) {
-    if (s.id !== 0) placeMissing(rank(s.id));
+    if (s.id !== 0) placeMissing(sectionRank(s.id));
     const r = new Reader(bytes, s.body);
     if (s.id === 2 && moveMemory) {
       const count = r.u32();
@@ -347,12 +341,11 @@ function rewrite(bytes: Uint8Array, budget: number): MeteredCopy {
     memoryImported: moveMemory,
     resettable: !hiddenState && !f.opaqueGlobals,
     globals: pagesOwn ? [...globals, METER_PAGES] : globals,
-    pagesOwn,
   };
 }
 
-/** What an instruction means to the metering. */
-enum Op {
+/** What an instruction means to the metering (and to grow-guard.ts). */
+export enum Op {
   Plain,
   /** Starts a region after itself: `loop`, `if`, `else`, `end`. */
   Boundary,

@@ -90,6 +90,12 @@ export interface Section {
   readonly end: number;
 }
 
+/** Section ids in the order a module must have them (custom sections aside). */
+const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+
+/** Where a section with this id stands in a module's order. */
+export const sectionRank = (id: number): number => SECTION_ORDER.indexOf(id);
+
 /** The sections of a core module, in order. */
 export function sections(bytes: Uint8Array): Section[] {
   const out: Section[] = [];

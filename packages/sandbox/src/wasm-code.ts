@@ -1,7 +1,8 @@
-// The few instructions the module rewriters (meter.ts, grow-guard.ts) put
-// into function bodies, by name: each is its encoding as bytes.
+// What the module rewriters (meter.ts, grow-guard.ts) add to a module, by
+// name: the few instructions they put into function bodies, each its
+// encoding as bytes, and the global and export entries they append.
 
-import { sleb } from './wasm-binary.js';
+import { concat, encodeName, sleb, uleb } from './wasm-binary.js';
 
 /** A global's index as encoded (an unsigned LEB128). */
 export type GlobalIndex = readonly number[];
@@ -27,3 +28,11 @@ export const I64_GT_U = 0x56;
 export const I64_LE_U = 0x58;
 export const I64_ADD = 0x7c;
 export const I64_EXTEND_I32_U = 0xad;
+
+/** A global section entry: a mutable i32 starting at `value`. */
+export const mutableI32 = (value: number): Uint8Array =>
+  Uint8Array.from([0x7f, 0x01, ...i32Const(value), END]);
+
+/** An export section entry: global `index` exported as `name`. */
+export const globalExport = (name: string, index: number): Uint8Array =>
+  concat([encodeName(name), Uint8Array.from([0x03, ...uleb(index)])]);

@@ -659,9 +659,8 @@ export class Kernel {
       log_error: log('error'),
       get_log_level: () => this.#logLevel,
     };
-    const json = (p: bigint, what: string) => this.#text(p, what);
     const user = {
-      notify_logging_message: (p: bigint) => this.#notify(json(p, 'logging message')),
+      notify_logging_message: (p: bigint) => this.#notify(this.#text(p, 'logging message')),
       notify_progress: (p: bigint) => {
         const m = (this.#json(p, 'progress notification') ?? {}) as {
           progress?: unknown;
@@ -684,14 +683,14 @@ export class Kernel {
       notify_prompt_list_changed: () => this.#changed.add('prompts'),
       notify_resource_list_changed: () => this.#changed.add('resources'),
       notify_resource_updated: (p: bigint) => {
-        json(p, 'resource update');
+        this.#text(p, 'resource update');
         this.#changed.add('resources');
       },
       list_roots: () => BigInt(this.#user('list_roots', undefined)),
       create_message: (p: bigint) =>
-        BigInt(this.#user('create_message', json(p, 'message request'))),
+        BigInt(this.#user('create_message', this.#text(p, 'message request'))),
       create_elicitation: (p: bigint) =>
-        BigInt(this.#user('create_elicitation', json(p, 'elicitation request'))),
+        BigInt(this.#user('create_elicitation', this.#text(p, 'elicitation request'))),
     };
     return { [EXTISM_ENV]: env, [EXTISM_USER]: user };
   }
